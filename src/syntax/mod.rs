@@ -1,0 +1,201 @@
+//! The span-annotated value tree every front end produces.
+//!
+//! YAML, JSON and HCL all parse into [`Node`]s. The tree keeps what the
+//! extractors and the Guard evaluator need and nothing format-specific beyond
+//! that: YAML tags (`!Ref`), duplicate map keys (in order), and for HCL the
+//! expressions that are not plain values (references, templates, calls).
+
+pub mod hcl;
+pub mod json;
+pub mod yaml;
+
+use crate::source::Span;
+
+/// A value with the byte span of its text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub span: Span,
+    pub value: Value,
+}
+
+/// A map entry: the key, the key's span and the value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Span,
+    pub value: Node,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    /// A number as written (`443`, `-1`, `1.5e3`), parsed on demand.
+    Number(String),
+    String(String),
+    Seq(Vec<Node>),
+    /// An ordered map; duplicate keys are kept, in source order.
+    Map(Vec<Entry>),
+    /// A YAML value with an explicit local tag, e.g. `!Ref Foo` is
+    /// `Tagged("Ref", String("Foo"))`. The tag is stored without the `!`.
+    Tagged(String, Box<Node>),
+    /// HCL: a traversal such as `aws_security_group.nodes.id` or
+    /// `var.cidrs[0]`.
+    Reference(Vec<RefPart>),
+    /// HCL: a string template with interpolations, `"${var.name}-nodes"`.
+    Template(Vec<TemplatePart>),
+    /// HCL: a function call, `concat(a, b)`.
+    Call(String, Vec<Node>),
+    /// HCL: `cond ? a : b`.
+    Conditional(Box<Node>, Box<Node>, Box<Node>),
+    /// HCL: any other expression (operators, `for` expressions, splats over
+    /// expressions). Kept as its source text; its value is unknown.
+    Expr(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RefPart {
+    /// `.name` (the first part is the root variable, e.g. `var`, `local`,
+    /// `aws_security_group`).
+    Attr(String),
+    /// `[0]` or `["key"]` with a literal index.
+    Index(Box<Node>),
+    /// `[*]` or `.*`.
+    Splat,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplatePart {
+    Literal(String),
+    Interpolation(Node),
+}
+
+impl Entry {
+    /// The span from the key through the value: the anchor for a setting.
+    pub fn span(&self) -> Span {
+        self.key_span.join(self.value.span)
+    }
+}
+
+impl Node {
+    pub fn new(span: Span, value: Value) -> Self {
+        Node { span, value }
+    }
+
+    /// The string of a `String` node.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A scalar's text: strings, numbers and booleans.
+    pub fn as_scalar_text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match &self.value {
+            Value::String(s) | Value::Number(s) => Some(s.as_str().into()),
+            Value::Bool(b) => Some(if *b { "true" } else { "false" }.into()),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.value {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+            Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+            _ => None,
+        }
+    }
+
+    /// An integer from a number or a numeric string.
+    pub fn as_i64(&self) -> Option<i64> {
+        match &self.value {
+            Value::Number(s) | Value::String(s) => {
+                let s = s.trim();
+                s.parse::<i64>().ok().or_else(|| {
+                    let f: f64 = s.parse().ok()?;
+                    (f.fract() == 0.0 && f.abs() < 1e15).then_some(f as i64)
+                })
+            }
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// The first value under `key` in a map.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    /// The first entry under `key` in a map.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_map()?.iter().find(|e| e.key == key)
+    }
+
+    /// Every value under `key` in a map (HCL repeats block names).
+    pub fn get_all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+        self.as_map()
+            .unwrap_or(&[])
+            .iter()
+            .filter(move |e| e.key == key)
+            .map(|e| &e.value)
+    }
+
+    /// Follows a path of map keys.
+    pub fn path(&self, keys: &[&str]) -> Option<&Node> {
+        keys.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, Value::Null)
+    }
+}
+
+/// A front end's failure: where, and what it expected or found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// Where the parser stopped (may be empty).
+    pub span: Span,
+    pub message: String,
+}
+
+impl ParseError {
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        ParseError {
+            span,
+            message: message.into(),
+        }
+    }
+}
+
+/// Limits that keep hostile input bounded.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Nodes an alias expansion may add to a YAML document (alias-bomb guard).
+    pub max_alias_nodes: usize,
+    /// Maximum nesting depth of sequences/maps/expressions.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_alias_nodes: 100_000,
+            max_depth: 256,
+        }
+    }
+}
