@@ -2,9 +2,18 @@
 //! Terraform and eksctl files before they are deployed.
 //!
 //! The pipeline flows one way:
-//! `discover -> parse -> extract -> model -> analyze -> check -> report`.
+//! `discover -> parse -> extract -> model -> analyze -> check -> report`
+//! ([`discover`], [`syntax`], [`extract`], [`model`], [`analysis`],
+//! [`rules`], [`report`]); [`pipeline::scan`] runs it and [`cli`] wraps it.
 
+pub mod analysis;
+pub mod cli;
+pub mod discover;
 pub mod extract;
+pub mod finding;
 pub mod model;
+pub mod pipeline;
+pub mod report;
+pub mod rules;
 pub mod source;
 pub mod syntax;

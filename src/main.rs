@@ -1,1 +1,7 @@
-fn main() {}
+//! The binary: parse arguments, run, exit with the code.
+
+fn main() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let code = eks_sg_lint::cli::run(args, &mut std::io::stdout(), &mut std::io::stderr());
+    std::process::exit(code);
+}

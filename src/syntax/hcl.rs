@@ -1,10 +1,818 @@
-//! HCL front end stub (being written).
+//! HCL front end: `hcl-edit` parses the text, and its span-carrying syntax
+//! tree is mapped onto the shared value [`Tree`](super::Node).
+//!
+//! Encoding:
+//! - A body is a `Map`. An attribute `a = expr` is an entry `a` whose key
+//!   span is the identifier.
+//! - A block `resource "aws_security_group" "nodes" { ... }` is an entry
+//!   `resource` holding a map with one entry per label, nested, the last
+//!   holding the body map: `resource -> aws_security_group -> nodes -> body`.
+//!   Every map made for the block has the span of the whole block; a label's
+//!   key span is the label's text (quotes included). Repeated blocks are
+//!   repeated entries, in source order.
+//! - Literals are `Null`, `Bool`, `Number` (as written, whitespace removed)
+//!   and `String`; arrays are `Seq`; objects are `Map` (keys are identifiers
+//!   or string literals; any other key expression is kept as its source text,
+//!   see [`key_expression`]).
+//! - A traversal rooted at a variable (`var.x`, `aws_security_group.a.id`,
+//!   `local.l[0]`) is a `Reference`: `Attr` for the root and every `.name`,
+//!   `Index` for `[expr]` and the legacy `.0` form, `Splat` for `[*]` and
+//!   `.*`. An index is usually a literal but is kept whatever it is
+//!   (`[count.index]` holds a reference node): consumers resolve it or treat
+//!   it as unknown.
+//! - A string with interpolations is a `Template`; one without (heredocs
+//!   included) is a plain `String`. A template with `%{ }` directives is an
+//!   `Expr`.
+//! - Function calls are `Call` (namespaced names joined with `::`; a call
+//!   whose last argument is expanded with `...` is an `Expr`), `c ? a : b`
+//!   is `Conditional`, parentheses vanish, and anything else (operators,
+//!   `for` expressions, traversals of non-variables) is `Expr(source text)`.
+//!
+//! Depth: the text is pre-scanned for bracket nesting before `hcl-edit`
+//! (which recurses) sees it, so hostile nesting is a parse error rather than
+//! a stack overflow.
 
-use super::{Limits, Node, ParseError, Value};
+use std::ops::Range;
+
+use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
+use hcl_edit::template::{Element, Template};
+use hcl_edit::Span as _;
+
+use super::{Entry, Limits, Node, ParseError, RefPart, TemplatePart, Value};
 use crate::source::{FileId, Span};
 
 /// Parses one HCL file into a map of its body.
 pub fn parse(file: FileId, text: &str, limits: Limits) -> Result<Node, ParseError> {
-    let _ = limits;
-    Ok(Node::new(Span::new(file, 0, text.len()), Value::Map(Vec::new())))
+    check_nesting(file, text, limits.max_depth)?;
+    // A byte order mark is not HCL; three spaces keep every offset in place.
+    let owned;
+    let input = match text.strip_prefix('\u{feff}') {
+        Some(rest) => {
+            owned = format!("   {rest}");
+            owned.as_str()
+        }
+        None => text,
+    };
+    let body = hcl_edit::parser::parse_body(input).map_err(|e| convert_error(file, text, &e))?;
+    let conv = Converter {
+        file,
+        text,
+        max_depth: limits.max_depth.saturating_mul(2).saturating_add(64),
+    };
+    Ok(conv.body(&body, Span::new(file, 0, text.len()), 0))
+}
+
+/// The expression an object key was written as, when it is not an
+/// identifier or a plain string: a template key such as
+/// `"kubernetes.io/cluster/${var.name}" = "owned"` is kept in the tree as its
+/// source text; this parses that text again, with spans in the file.
+pub fn key_expression(entry: &Entry) -> Option<Node> {
+    let key = entry.key.as_str();
+    let first = key.chars().next()?;
+    if !matches!(first, '"' | '(') {
+        return None;
+    }
+    let expr = hcl_edit::parser::parse_expr(key).ok()?;
+    let conv = Converter {
+        file: entry.key_span.file,
+        text: key,
+        max_depth: 64,
+    };
+    let base = entry.key_span.start as usize;
+    let node = conv.expr(&expr, Span::new(entry.key_span.file, 0, key.len()), 0);
+    Some(shift(node, base))
+}
+
+/// Moves every span of a node parsed from a substring to the file's offsets.
+fn shift(mut node: Node, base: usize) -> Node {
+    fn span(s: &mut Span, base: u32) {
+        s.start = s.start.saturating_add(base);
+        s.end = s.end.saturating_add(base);
+    }
+    fn walk(node: &mut Node, base: u32, depth: usize) {
+        span(&mut node.span, base);
+        if depth > 256 {
+            return;
+        }
+        match &mut node.value {
+            Value::Seq(items) => items.iter_mut().for_each(|n| walk(n, base, depth + 1)),
+            Value::Map(entries) => {
+                for e in entries {
+                    span(&mut e.key_span, base);
+                    walk(&mut e.value, base, depth + 1);
+                }
+            }
+            Value::Tagged(_, inner) => walk(inner, base, depth + 1),
+            Value::Reference(parts) => {
+                for p in parts {
+                    if let RefPart::Index(n) = p {
+                        walk(n, base, depth + 1);
+                    }
+                }
+            }
+            Value::Template(parts) => {
+                for p in parts {
+                    if let TemplatePart::Interpolation(n) = p {
+                        walk(n, base, depth + 1);
+                    }
+                }
+            }
+            Value::Call(_, args) => args.iter_mut().for_each(|n| walk(n, base, depth + 1)),
+            Value::Conditional(c, a, b) => {
+                walk(c, base, depth + 1);
+                walk(a, base, depth + 1);
+                walk(b, base, depth + 1);
+            }
+            Value::Null
+            | Value::Bool(_)
+            | Value::Number(_)
+            | Value::String(_)
+            | Value::Expr(_) => {}
+        }
+    }
+    walk(&mut node, u32::try_from(base).unwrap_or(u32::MAX), 0);
+    node
+}
+
+struct Converter<'a> {
+    file: FileId,
+    text: &'a str,
+    /// A backstop: `hcl-edit` bounds nesting itself and the pre-scan bounds
+    /// brackets, so this only guards against surprises in the mapping.
+    max_depth: usize,
+}
+
+impl Converter<'_> {
+    fn span(&self, range: Option<Range<usize>>, fallback: Span) -> Span {
+        match range {
+            Some(r) => Span::new(self.file, r.start, r.end),
+            None => fallback,
+        }
+    }
+
+    fn source(&self, span: Span) -> String {
+        self.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+            .to_string()
+    }
+
+    fn body(&self, body: &Body, span: Span, depth: usize) -> Node {
+        let mut entries = Vec::with_capacity(body.len());
+        for structure in body.iter() {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let attr_span = self.span(attr.span(), span);
+                    let key_span = self.span(attr.key.span(), attr_span);
+                    entries.push(Entry {
+                        key: attr.key.as_str().to_string(),
+                        key_span,
+                        value: self.expr(&attr.value, attr_span, depth + 1),
+                    });
+                }
+                Structure::Block(block) => entries.push(self.block(block, span, depth + 1)),
+            }
+        }
+        Node::new(span, Value::Map(entries))
+    }
+
+    fn block(&self, block: &Block, parent: Span, depth: usize) -> Entry {
+        let span = self.span(block.span(), parent);
+        let body = if depth > self.max_depth {
+            Node::new(span, Value::Expr(self.source(span)))
+        } else {
+            self.body(&block.body, span, depth)
+        };
+        // Labels nest from the innermost outwards.
+        let mut value = body;
+        for label in block.labels.iter().rev() {
+            let key_span = self.span(label.span(), span);
+            let key = match label {
+                BlockLabel::Ident(i) => i.as_str().to_string(),
+                BlockLabel::String(s) => s.as_str().to_string(),
+            };
+            value = Node::new(
+                span,
+                Value::Map(vec![Entry {
+                    key,
+                    key_span,
+                    value,
+                }]),
+            );
+        }
+        Entry {
+            key: block.ident.as_str().to_string(),
+            key_span: self.span(block.ident.span(), span),
+            value,
+        }
+    }
+
+    fn expr(&self, expr: &Expression, parent: Span, depth: usize) -> Node {
+        let span = self.span(expr.span(), parent);
+        if depth > self.max_depth {
+            return Node::new(span, Value::Expr(self.source(span)));
+        }
+        let value = match expr {
+            Expression::Null(_) => Value::Null,
+            Expression::Bool(b) => Value::Bool(*b.value()),
+            Expression::Number(_) => Value::Number(self.number_text(span, expr)),
+            Expression::String(s) => Value::String(s.value().clone()),
+            Expression::Array(array) => Value::Seq(
+                array
+                    .iter()
+                    .map(|e| self.expr(e, span, depth + 1))
+                    .collect(),
+            ),
+            Expression::Object(object) => {
+                let mut entries = Vec::with_capacity(object.len());
+                for (key, value) in object.iter() {
+                    let key_span = self.span(key.span(), span);
+                    let key_text = match key {
+                        ObjectKey::Ident(i) => i.as_str().to_string(),
+                        ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
+                        ObjectKey::Expression(Expression::Variable(v)) => v.as_str().to_string(),
+                        ObjectKey::Expression(_) => self.source(key_span),
+                    };
+                    entries.push(Entry {
+                        key: key_text,
+                        key_span,
+                        value: self.expr(value.expr(), span, depth + 1),
+                    });
+                }
+                Value::Map(entries)
+            }
+            Expression::StringTemplate(t) => self.template(t, span, depth),
+            Expression::HeredocTemplate(h) => self.template(&h.template, span, depth),
+            Expression::Parenthesis(p) => return self.expr(p.inner(), span, depth + 1),
+            Expression::Variable(v) => Value::Reference(vec![RefPart::Attr(v.as_str().to_string())]),
+            Expression::Conditional(c) => Value::Conditional(
+                Box::new(self.expr(&c.cond_expr, span, depth + 1)),
+                Box::new(self.expr(&c.true_expr, span, depth + 1)),
+                Box::new(self.expr(&c.false_expr, span, depth + 1)),
+            ),
+            Expression::FuncCall(call) => {
+                if call.args.expand_final() {
+                    Value::Expr(self.source(span))
+                } else {
+                    let mut name = String::new();
+                    for ns in &call.name.namespace {
+                        name.push_str(ns.as_str());
+                        name.push_str("::");
+                    }
+                    name.push_str(call.name.name.as_str());
+                    let args = call
+                        .args
+                        .iter()
+                        .map(|a| self.expr(a, span, depth + 1))
+                        .collect();
+                    Value::Call(name, args)
+                }
+            }
+            Expression::Traversal(t) => match &t.expr {
+                Expression::Variable(root) => {
+                    let mut parts = vec![RefPart::Attr(root.as_str().to_string())];
+                    for op in &t.operators {
+                        let op_span = self.span(op.span(), span);
+                        parts.push(match op.value() {
+                            TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                                RefPart::Splat
+                            }
+                            TraversalOperator::GetAttr(name) => {
+                                RefPart::Attr(name.as_str().to_string())
+                            }
+                            TraversalOperator::Index(index) => {
+                                RefPart::Index(Box::new(self.expr(index, op_span, depth + 1)))
+                            }
+                            TraversalOperator::LegacyIndex(i) => RefPart::Index(Box::new(
+                                Node::new(op_span, Value::Number(i.value().to_string())),
+                            )),
+                        });
+                    }
+                    Value::Reference(parts)
+                }
+                _ => Value::Expr(self.source(span)),
+            },
+            Expression::UnaryOp(op)
+                if matches!(op.operator.value(), UnaryOperator::Neg)
+                    && matches!(op.expr, Expression::Number(_)) =>
+            {
+                Value::Number(self.number_text(span, expr))
+            }
+            Expression::UnaryOp(_) | Expression::BinaryOp(_) | Expression::ForExpr(_) => {
+                Value::Expr(self.source(span))
+            }
+        };
+        Node::new(span, value)
+    }
+
+    /// A number as written, without the whitespace `- 1` may hold.
+    fn number_text(&self, span: Span, expr: &Expression) -> String {
+        let text: String = self
+            .source(span)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if text.is_empty() {
+            expr.to_string().trim().to_string()
+        } else {
+            text
+        }
+    }
+
+    fn template(&self, template: &Template, span: Span, depth: usize) -> Value {
+        let mut parts: Vec<TemplatePart> = Vec::new();
+        for element in template.iter() {
+            match element {
+                Element::Literal(lit) => {
+                    if let Some(TemplatePart::Literal(prev)) = parts.last_mut() {
+                        prev.push_str(lit.value());
+                    } else {
+                        parts.push(TemplatePart::Literal(lit.value().clone()));
+                    }
+                }
+                Element::Interpolation(interp) => {
+                    let node = self.expr(&interp.expr, span, depth + 1);
+                    parts.push(TemplatePart::Interpolation(node));
+                }
+                Element::Directive(_) => return Value::Expr(self.source(span)),
+            }
+        }
+        match parts.as_slice() {
+            [] => Value::String(String::new()),
+            [TemplatePart::Literal(s)] => Value::String(s.clone()),
+            _ => Value::Template(parts),
+        }
+    }
+}
+
+/// Turns `hcl-edit`'s error into a one-line message at its byte position.
+fn convert_error(file: FileId, text: &str, err: &hcl_edit::parser::Error) -> ParseError {
+    let loc = err.location();
+    let mut offset = offset_of(text, loc.line(), loc.column())
+        .unwrap_or(loc.offset())
+        .min(text.len());
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let end = text[offset..]
+        .chars()
+        .next()
+        .map_or(offset, |c| offset + c.len_utf8());
+    ParseError::new(Span::new(file, offset, end), clean_message(err.message()))
+}
+
+/// The byte offset of a 1-based line and column (in characters). `hcl-edit`
+/// clamps its own offset to the last byte, so an error at the end of the
+/// text is found again from its column.
+fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line - 2)?.0 + 1
+    };
+    let rest = text.get(line_start..)?;
+    let mut chars = rest.char_indices();
+    let mut offset = line_start;
+    for _ in 1..column {
+        match chars.next() {
+            Some((_, '\n')) | None => return (offset <= text.len()).then_some(offset),
+            Some((p, c)) => offset = line_start + p + c.len_utf8(),
+        }
+    }
+    Some(offset)
+}
+
+/// One line, lower-case start, no trailing period.
+fn clean_message(message: &str) -> String {
+    let mut msg = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    while msg.ends_with('.') {
+        msg.pop();
+    }
+    let mut chars = msg.chars();
+    let msg = match chars.next() {
+        Some(first) if first.is_uppercase() && !chars.next().is_some_and(char::is_uppercase) => {
+            first.to_lowercase().chain(msg.chars().skip(1)).collect()
+        }
+        _ => msg,
+    };
+    if msg.is_empty() {
+        "invalid HCL".to_string()
+    } else {
+        msg
+    }
+}
+
+/// What the pre-scan is inside of.
+#[derive(Debug, Clone, PartialEq)]
+enum Frame {
+    /// `(`, `[` or `{` in expression or structure context.
+    Bracket,
+    /// `${` or `%{` inside a string or heredoc.
+    Interpolation,
+    /// A quoted string.
+    Str,
+    /// A heredoc body ending at a line holding only this delimiter.
+    Heredoc(String),
+}
+
+/// Rejects text whose brackets nest deeper than `max_depth`, without
+/// recursion. Strings, comments and heredocs are skipped approximately; the
+/// parser has the final word on everything but depth.
+fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), ParseError> {
+    let bytes = text.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut depth = 0usize;
+    let mut i = 0usize;
+    let too_deep = |at: usize| {
+        ParseError::new(
+            Span::new(file, at, at + 1),
+            format!("nesting deeper than {max_depth} levels"),
+        )
+    };
+    while let Some(&b) = bytes.get(i) {
+        let next = bytes.get(i + 1).copied();
+        match stack.last() {
+            Some(Frame::Str) => match b {
+                b'\\' => i += 1,
+                b'"' => {
+                    stack.pop();
+                }
+                b'$' | b'%' if next == Some(b) && bytes.get(i + 2) == Some(&b'{') => i += 2,
+                b'$' | b'%' if next == Some(b'{') => {
+                    stack.push(Frame::Interpolation);
+                    depth += 1;
+                    if depth > max_depth {
+                        return Err(too_deep(i));
+                    }
+                    i += 1;
+                }
+                // An unterminated string ends at the line end for the scan.
+                b'\n' => {
+                    stack.pop();
+                }
+                _ => {}
+            },
+            Some(Frame::Heredoc(delim)) => {
+                let at_line_start = i == 0 || bytes.get(i - 1) == Some(&b'\n');
+                if at_line_start {
+                    let line_end = bytes[i..]
+                        .iter()
+                        .position(|&c| c == b'\n')
+                        .map_or(bytes.len(), |p| i + p);
+                    let line = text.get(i..line_end).unwrap_or("").trim();
+                    if line == delim.as_str() {
+                        stack.pop();
+                        i = line_end;
+                        continue;
+                    }
+                }
+                match b {
+                    b'$' | b'%' if next == Some(b) && bytes.get(i + 2) == Some(&b'{') => i += 2,
+                    b'$' | b'%' if next == Some(b'{') => {
+                        stack.push(Frame::Interpolation);
+                        depth += 1;
+                        if depth > max_depth {
+                            return Err(too_deep(i));
+                        }
+                        i += 1;
+                    }
+                    _ => {}
+                }
+            }
+            _ => match b {
+                b'"' => stack.push(Frame::Str),
+                b'#' => i = skip_line(bytes, i),
+                b'/' if next == Some(b'/') => i = skip_line(bytes, i),
+                b'/' if next == Some(b'*') => {
+                    i = bytes[i + 2..]
+                        .windows(2)
+                        .position(|w| w == b"*/")
+                        .map_or(bytes.len(), |p| i + 2 + p + 1);
+                }
+                b'<' if next == Some(b'<') => {
+                    if let Some((delim, body_start)) = heredoc_start(text, i) {
+                        stack.push(Frame::Heredoc(delim));
+                        i = body_start;
+                        continue;
+                    }
+                    i += 1;
+                }
+                b'(' | b'[' | b'{' => {
+                    stack.push(Frame::Bracket);
+                    depth += 1;
+                    if depth > max_depth {
+                        return Err(too_deep(i));
+                    }
+                }
+                b')' | b']' | b'}' => match stack.last() {
+                    Some(Frame::Bracket) | Some(Frame::Interpolation) => {
+                        stack.pop();
+                        depth = depth.saturating_sub(1);
+                    }
+                    _ => {}
+                },
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// The index of the newline ending the line at `i` (or the text's end).
+fn skip_line(bytes: &[u8], i: usize) -> usize {
+    bytes[i..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(bytes.len(), |p| i + p)
+}
+
+/// `<<EOF` / `<<-EOF` at `i`, followed by a line end: the delimiter and the
+/// offset where the heredoc's body starts.
+fn heredoc_start(text: &str, i: usize) -> Option<(String, usize)> {
+    let rest = text.get(i + 2..)?;
+    let rest_trim = rest.strip_prefix('-').unwrap_or(rest);
+    let skipped = rest.len() - rest_trim.len();
+    let ident_len = rest_trim
+        .char_indices()
+        .find(|&(_, c)| !(c.is_alphanumeric() || c == '_' || c == '-'))
+        .map_or(rest_trim.len(), |(p, _)| p);
+    if ident_len == 0 {
+        return None;
+    }
+    let delim = rest_trim.get(..ident_len)?.to_string();
+    let after = rest_trim.get(ident_len..)?;
+    let newline = if after.starts_with("\r\n") {
+        2
+    } else if after.starts_with('\n') {
+        1
+    } else {
+        return None;
+    };
+    Some((delim, i + 2 + skipped + ident_len + newline))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const F: FileId = FileId(7);
+
+    fn parse_ok(text: &str) -> Node {
+        match parse(F, text, Limits::default()) {
+            Ok(n) => n,
+            Err(e) => panic!("parse failed: {e:?}"),
+        }
+    }
+
+    fn slice(text: &str, span: Span) -> &str {
+        &text[span.start as usize..span.end as usize]
+    }
+
+    fn attr<'a>(node: &'a Node, key: &str) -> &'a Node {
+        node.get(key).unwrap_or_else(|| panic!("no {key}"))
+    }
+
+    #[test]
+    fn blocks_nest_by_label_with_whole_block_spans() {
+        let text = "# c\nresource \"aws_security_group\" \"nodes\" {\n  name = \"n\"\n  ingress {\n    from_port = 443\n  }\n  ingress {\n    from_port = -1\n  }\n}\n";
+        let root = parse_ok(text);
+        assert_eq!(root.span, Span::new(F, 0, text.len()));
+        let entries = root.as_map().unwrap();
+        assert_eq!(entries.len(), 1);
+        let res = &entries[0];
+        assert_eq!(res.key, "resource");
+        assert_eq!(slice(text, res.key_span), "resource");
+        let block_text = slice(text, res.value.span);
+        assert!(block_text.starts_with("resource \"aws"));
+        assert!(block_text.ends_with('}'));
+        let ty = &res.value.as_map().unwrap()[0];
+        assert_eq!(ty.key, "aws_security_group");
+        assert_eq!(slice(text, ty.key_span), "\"aws_security_group\"");
+        assert_eq!(ty.value.span, res.value.span);
+        let name = &ty.value.as_map().unwrap()[0];
+        assert_eq!(name.key, "nodes");
+        assert_eq!(slice(text, name.key_span), "\"nodes\"");
+        let body = &name.value;
+        assert_eq!(body.span, res.value.span);
+        let n = body.entry("name").unwrap();
+        assert_eq!(slice(text, n.key_span), "name");
+        assert_eq!(n.value.as_str(), Some("n"));
+        assert_eq!(slice(text, n.value.span), "\"n\"");
+        assert_eq!(slice(text, n.span()), "name = \"n\"");
+        let ingress: Vec<_> = body.get_all("ingress").collect();
+        assert_eq!(ingress.len(), 2);
+        assert!(slice(text, ingress[0].span).starts_with("ingress {"));
+        assert_eq!(
+            ingress[0].get("from_port").map(|n| n.value.clone()),
+            Some(Value::Number("443".into()))
+        );
+        assert_eq!(ingress[1].get("from_port").and_then(Node::as_i64), Some(-1));
+    }
+
+    #[test]
+    fn expressions_map_to_values() {
+        let text = r#"
+a = null
+b = true
+c = 1.5e3
+d = "plain"
+e = ["x", 1]
+f = { k = "v", "q" = 2, (var.k) = 3 }
+g = aws_security_group.nodes.id
+h = local.y[0]
+i = aws_subnet.s[*].id
+j = var.list.0
+k = "${var.name}-nodes"
+l = concat(var.a, ["b"])
+m = var.c ? "x" : "y"
+n = (var.p)
+o = 1 + 2
+p = [for s in var.l : s]
+q = <<EOT
+hello
+EOT
+r = <<-EOT
+    indented ${var.x}
+  EOT
+s = "a%{ if true }b%{ endif }"
+t = provider::aws::arn_parse("x")
+u = aws_eks_cluster.x.vpc_config[0].cluster_security_group_id
+v = upper([1][0])
+"#;
+        let root = parse_ok(text);
+        assert_eq!(attr(&root, "a").value, Value::Null);
+        assert_eq!(attr(&root, "b").value, Value::Bool(true));
+        assert_eq!(attr(&root, "c").value, Value::Number("1.5e3".into()));
+        assert_eq!(attr(&root, "d").as_str(), Some("plain"));
+        let e = attr(&root, "e").as_seq().unwrap();
+        assert_eq!(e[0].as_str(), Some("x"));
+        assert_eq!(slice(text, e[1].span), "1");
+        let f = attr(&root, "f");
+        let fe = f.as_map().unwrap();
+        assert_eq!(fe[0].key, "k");
+        assert_eq!(slice(text, fe[0].key_span), "k");
+        assert_eq!(fe[1].key, "q");
+        assert_eq!(fe[2].key, "(var.k)");
+        assert_eq!(
+            attr(&root, "g").value,
+            Value::Reference(vec![
+                RefPart::Attr("aws_security_group".into()),
+                RefPart::Attr("nodes".into()),
+                RefPart::Attr("id".into()),
+            ])
+        );
+        assert_eq!(slice(text, attr(&root, "g").span), "aws_security_group.nodes.id");
+        match &attr(&root, "h").value {
+            Value::Reference(p) => {
+                assert_eq!(p.len(), 3);
+                match &p[2] {
+                    RefPart::Index(n) => assert_eq!(n.as_i64(), Some(0)),
+                    other => panic!("{other:?}"),
+                }
+            }
+            other => panic!("{other:?}"),
+        }
+        match &attr(&root, "i").value {
+            Value::Reference(p) => assert_eq!(p[2], RefPart::Splat),
+            other => panic!("{other:?}"),
+        }
+        match &attr(&root, "j").value {
+            Value::Reference(p) => match &p[2] {
+                RefPart::Index(n) => assert_eq!(n.as_i64(), Some(0)),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+        match &attr(&root, "k").value {
+            Value::Template(parts) => {
+                assert_eq!(parts.len(), 2);
+                assert!(matches!(&parts[0], TemplatePart::Interpolation(n)
+                    if matches!(&n.value, Value::Reference(_)) && slice(text, n.span) == "var.name"));
+                assert_eq!(parts[1], TemplatePart::Literal("-nodes".into()));
+            }
+            other => panic!("{other:?}"),
+        }
+        match &attr(&root, "l").value {
+            Value::Call(name, args) => {
+                assert_eq!(name, "concat");
+                assert_eq!(args.len(), 2);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(attr(&root, "m").value, Value::Conditional(..)));
+        assert!(matches!(attr(&root, "n").value, Value::Reference(_)));
+        assert_eq!(attr(&root, "o").value, Value::Expr("1 + 2".into()));
+        assert!(matches!(attr(&root, "p").value, Value::Expr(_)));
+        assert_eq!(attr(&root, "q").as_str(), Some("hello\n"));
+        match &attr(&root, "r").value {
+            Value::Template(parts) => {
+                // `<<-` strips the smallest indentation of the lines.
+                assert_eq!(parts[0], TemplatePart::Literal("indented ".into()));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(attr(&root, "s").value, Value::Expr(_)));
+        assert!(matches!(&attr(&root, "t").value, Value::Call(n, _) if n == "provider::aws::arn_parse"));
+        match &attr(&root, "u").value {
+            Value::Reference(p) => assert_eq!(p.len(), 5),
+            other => panic!("{other:?}"),
+        }
+        match &attr(&root, "v").value {
+            Value::Call(_, args) => assert!(matches!(args[0].value, Value::Expr(_))),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn template_object_keys_can_be_reparsed() {
+        let text = "tags = {\n  \"kubernetes.io/cluster/${var.name}\" = \"owned\"\n}\n";
+        let root = parse_ok(text);
+        let entry = &attr(&root, "tags").as_map().unwrap()[0];
+        assert_eq!(entry.key, "\"kubernetes.io/cluster/${var.name}\"");
+        let node = key_expression(entry).unwrap();
+        match &node.value {
+            Value::Template(parts) => {
+                assert_eq!(parts[0], TemplatePart::Literal("kubernetes.io/cluster/".into()));
+                match &parts[1] {
+                    TemplatePart::Interpolation(n) => assert_eq!(slice(text, n.span), "var.name"),
+                    other => panic!("{other:?}"),
+                }
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_point_at_the_position_with_one_line_messages() {
+        let text = "resource \"a\" \"b\" {\n  x = \n}\n";
+        let err = parse(F, text, Limits::default()).unwrap_err();
+        assert!(!err.message.contains('\n'));
+        assert!(!err.message.ends_with('.'));
+        assert!(err.message.chars().next().is_some_and(|c| !c.is_uppercase()));
+        assert!(err.span.start as usize <= text.len());
+        let err = parse(F, "a = \"unterminated\n", Limits::default()).unwrap_err();
+        assert!(!err.message.is_empty());
+        let err = parse(F, "block {", Limits::default()).unwrap_err();
+        assert_eq!(err.span.file, F);
+        let err = parse(F, "x = 1 2", Limits::default()).unwrap_err();
+        assert!(err.span.start >= 6, "{err:?}");
+        // At the end of the text: the position after the last byte.
+        let err = parse(F, "a = [1,", Limits::default()).unwrap_err();
+        assert_eq!((err.span.start, err.span.end), (7, 7));
+        assert_eq!(err.message, "expected `]`");
+        let err = parse(F, "x = \"\\q\"", Limits::default()).unwrap_err();
+        assert_eq!(err.span.start, 7);
+        assert!(err.message.starts_with("invalid escape sequence"), "{err:?}");
+    }
+
+    #[test]
+    fn hostile_nesting_is_an_error_not_a_crash() {
+        for open in ["[", "(", "{", "a {\n"] {
+            let text = format!("x = {}", open.repeat(100_000));
+            let err = parse(F, &text, Limits::default()).unwrap_err();
+            assert!(err.message.contains("nesting"), "{err:?}");
+        }
+        let text = format!("x = \"{}\"", "${\"".repeat(100_000));
+        assert!(parse(F, &text, Limits::default()).is_err());
+        // Within the pre-scan's limit but beyond hcl-edit's own: still an error.
+        let text = format!("x = {}1{}", "[".repeat(200), "]".repeat(200));
+        assert!(parse(F, &text, Limits::default()).is_err());
+        // Shallow nesting passes.
+        let text = format!("x = {}1{}", "[".repeat(20), "]".repeat(20));
+        parse_ok(&text);
+    }
+
+    #[test]
+    fn nesting_scan_skips_strings_comments_and_heredocs() {
+        let limits = Limits {
+            max_depth: 3,
+            ..Limits::default()
+        };
+        let text = "# [[[[[[\n// ((((((\n/* {{{{{{ */\na = \"[[[[[[[\"\nb = <<EOF\n{{{{{{{{\nEOF\nc = [[1]]\n";
+        assert!(parse(F, text, limits).is_ok(), "{:?}", parse(F, text, limits));
+        assert!(parse(F, "c = [[[[1]]]]\n", limits).is_err());
+    }
+
+    #[test]
+    fn bom_and_crlf() {
+        let text = "\u{feff}a = 1\r\nb = \"x\"\r\n";
+        let root = parse_ok(text);
+        let b = root.entry("b").unwrap();
+        assert_eq!(slice(text, b.key_span), "b");
+        assert_eq!(slice(text, b.value.span), "\"x\"");
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let samples = [
+            "", "\n", "{", "}", "a", "a =", "a = [", "a = {", "\"", "<<EOF", "a = <<EOF\n",
+            "a = \"${\"", "a = \"${", "a = 1 ?", "é = 1", "a = \u{feff}", "a = x.", "a = x[",
+            "/*", "a = -", "a = \"\\", "a b c", "a \"b\" {}", "a = 1\u{1F600}",
+        ];
+        for s in samples {
+            let _ = parse(F, s, Limits::default());
+        }
+    }
 }

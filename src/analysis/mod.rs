@@ -1,0 +1,201 @@
+//! Facts derived from the model: which groups sit on a cluster's control
+//! plane (CP(c)) and on each node group's nodes (N(g)), which groups are
+//! shared between them, and each group's effective rules with the format's
+//! defaults applied (see `shared/docs/domain.md`).
+
+use crate::model::{
+    ClusterId, ClusterLink, ClusterSgAttachment, DefaultEgress, Direction, GroupList, GroupRef,
+    Known, Model, NodeGroupId, Peer, PortRange, Presence, Protocol, SgId, SgRule,
+};
+
+/// A set of groups, and whether the set is known to be complete.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Membership {
+    pub groups: Vec<GroupRef>,
+    /// False when some member could not be resolved (an unknown list, an
+    /// unresolvable launch template): verdicts needing the whole set are
+    /// then unknown.
+    pub complete: bool,
+}
+
+impl Membership {
+    fn push(&mut self, group: GroupRef) {
+        if !self.groups.contains(&group) {
+            self.groups.push(group);
+        }
+    }
+
+    fn extend_list(&mut self, list: &GroupList) {
+        for alt in list.alternatives() {
+            match alt {
+                Some(groups) => groups.into_iter().for_each(|g| self.push(g)),
+                None => self.complete = false,
+            }
+        }
+    }
+
+    /// Groups of the set that are in the model (not external).
+    pub fn model_groups(&self) -> impl Iterator<Item = SgId> + '_ {
+        self.groups.iter().filter_map(|g| match g {
+            GroupRef::Group(id) => Some(*id),
+            GroupRef::External(_) => None,
+        })
+    }
+
+    pub fn contains(&self, id: SgId) -> bool {
+        self.groups.contains(&GroupRef::Group(id))
+    }
+}
+
+/// The derived facts of one model.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// CP(c), indexed by cluster.
+    pub control_plane: Vec<Membership>,
+    /// N(g), indexed by node group.
+    pub nodes: Vec<Membership>,
+    /// The cluster each node group belongs to, when the scan holds it.
+    pub cluster_of: Vec<Option<ClusterId>>,
+}
+
+impl Analysis {
+    pub fn new(model: &Model) -> Self {
+        let cluster_of: Vec<Option<ClusterId>> = model
+            .node_groups
+            .iter()
+            .map(|ng| link_cluster(model, &ng.cluster))
+            .collect();
+        let control_plane = model
+            .clusters
+            .iter()
+            .map(|c| {
+                let mut m = Membership {
+                    groups: vec![GroupRef::Group(c.cluster_sg)],
+                    complete: true,
+                };
+                m.extend_list(&c.creation_groups);
+                m
+            })
+            .collect();
+        let nodes = model
+            .node_groups
+            .iter()
+            .zip(&cluster_of)
+            .map(|(ng, cluster)| {
+                let mut m = Membership {
+                    groups: Vec::new(),
+                    complete: !ng.launch_template_unknown,
+                };
+                let lt_alternatives = ng.launch_template_groups.alternatives();
+                // EKS adds the cluster SG to a managed node group's nodes only
+                // when its launch template sets no groups (domain.md).
+                let attach_cluster_sg = match ng.cluster_sg {
+                    ClusterSgAttachment::Always => true,
+                    ClusterSgAttachment::Never => false,
+                    ClusterSgAttachment::UnlessLaunchTemplateSetsGroups => {
+                        lt_alternatives
+                            .iter()
+                            .any(|alt| alt.as_ref().is_some_and(Vec::is_empty))
+                            || ng.launch_template_unknown
+                    }
+                };
+                if attach_cluster_sg {
+                    match cluster {
+                        Some(c) => m.push(GroupRef::Group(model.cluster(*c).cluster_sg)),
+                        None => m.complete = false,
+                    }
+                }
+                m.extend_list(&ng.launch_template_groups);
+                ng.additional_groups.iter().for_each(|g| m.push(g.clone()));
+                if let Some(group) = ng.remote_access.as_ref().and_then(|ra| ra.group) {
+                    m.push(GroupRef::Group(group));
+                }
+                m
+            })
+            .collect();
+        Analysis {
+            control_plane,
+            nodes,
+            cluster_of,
+        }
+    }
+
+    /// The node groups of a cluster.
+    pub fn node_groups_of(&self, cluster: ClusterId) -> impl Iterator<Item = NodeGroupId> + '_ {
+        self.cluster_of
+            .iter()
+            .enumerate()
+            .filter(move |(_, c)| **c == Some(cluster))
+            .map(|(i, _)| NodeGroupId(u32::try_from(i).unwrap_or(u32::MAX)))
+    }
+
+    /// Groups defined in the scan that are in CP(c) and in N(g) for some node
+    /// group g of c (rules.md, "Terms"), each with its cluster.
+    pub fn shared_groups(&self, model: &Model) -> Vec<(SgId, ClusterId)> {
+        let mut out = Vec::new();
+        for (ci, cp) in self.control_plane.iter().enumerate() {
+            let cluster = ClusterId(u32::try_from(ci).unwrap_or(u32::MAX));
+            for sg in cp.model_groups() {
+                if !model.group(sg).is_defined_in_scan() || out.contains(&(sg, cluster)) {
+                    continue;
+                }
+                if self
+                    .node_groups_of(cluster)
+                    .any(|ng| self.nodes[ng.index()].contains(sg))
+                {
+                    out.push((sg, cluster));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn link_cluster(model: &Model, link: &ClusterLink) -> Option<ClusterId> {
+    match link {
+        ClusterLink::Cluster(id) => Some(*id),
+        ClusterLink::Name(name) => {
+            let mut matches = model
+                .clusters
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.name == Known::Value(name.clone()));
+            let first = matches.next()?;
+            // A name that two clusters share links to neither: no guessing.
+            matches.next().is_none().then(|| ClusterId(first.0 as u32))
+        }
+        ClusterLink::Unknown => None,
+    }
+}
+
+/// A group's egress with the format's default applied: AWS's allow-all
+/// when the user wrote no inline egress and the format keeps it.
+pub fn effective_egress(model: &Model, group: SgId) -> Vec<SgRule> {
+    let sg = model.group(group);
+    let mut rules = sg.egress.clone();
+    if !sg.inline_egress_declared && sg.default_egress == DefaultEgress::AllowAll {
+        for cidr in ["0.0.0.0/0", "::/0"] {
+            rules.push(SgRule {
+                direction: Direction::Egress,
+                protocol: Protocol::All,
+                ports: PortRange::ALL,
+                peer: Peer::cidr(cidr),
+                span: sg.egress_span.unwrap_or(sg.span),
+                presence: Presence::Always,
+                description: Some("default egress: all traffic".into()),
+                implicit: true,
+            });
+        }
+    }
+    rules
+}
+
+/// Whether a rule's peer is `group` itself (a self rule or a reference to
+/// the group's own id).
+pub fn peer_is_group(rule: &SgRule, group: SgId) -> bool {
+    match &rule.peer {
+        Peer::SelfRef => true,
+        Peer::Group(GroupRef::Group(id)) => *id == group,
+        _ => false,
+    }
+}

@@ -1,0 +1,224 @@
+//! The command line: argument parsing and the `check` command, returning an
+//! exit code (0 clean, 1 findings at or above `--fail-on`, 2 the run failed).
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::finding::Level;
+use crate::pipeline::{self, Selection};
+use crate::report::{self, human::Style, OutputFormat, Report};
+use crate::rules;
+
+const EXAMPLES: &str = "\
+Examples:
+  eks-sg-lint check .                          scan the current directory
+  eks-sg-lint infra/cluster.yaml               the short form of `check`
+  eks-sg-lint check --format sarif --output eks.sarif infra/
+  eks-sg-lint check --select EKS002,EKS003 --fail-on error terraform/
+  eks-sg-lint check --ignore EKS001 .
+
+Exit status: 0 no finding at or above --fail-on, 1 findings, 2 the run failed.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "eks-sg-lint",
+    version,
+    about = "Catch Amazon EKS security-group mistakes in CloudFormation, Terraform and eksctl files",
+    after_help = EXAMPLES,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and directories and report findings (the default command)
+    #[command(after_help = EXAMPLES)]
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+}
+
+impl FailOn {
+    fn level(self) -> Level {
+        match self {
+            FailOn::Error => Level::Error,
+            FailOn::Warning => Level::Warning,
+            FailOn::Note => Level::Note,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or directories to scan
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Write the report to FILE (whole or not at all) instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with 1 when a finding at or above this level remains
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+    /// Only run these rules (codes or prefixes, comma-separated; `ALL`)
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Do not run these rules (codes or prefixes, comma-separated)
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+}
+
+const SUBCOMMANDS: &[&str] = &["check", "help"];
+
+/// Inserts `check` when the first argument is not a subcommand or a global
+/// flag, so `eks-sg-lint PATH...` means `eks-sg-lint check PATH...`.
+pub fn with_default_command(args: Vec<OsString>) -> Vec<OsString> {
+    let Some(first) = args.get(1).and_then(|a| a.to_str()) else {
+        let mut args = args;
+        args.push("check".into());
+        return args;
+    };
+    let global = matches!(first, "-h" | "--help" | "-V" | "--version");
+    if global || SUBCOMMANDS.contains(&first) {
+        return args;
+    }
+    let mut out = args;
+    out.insert(1, "check".into());
+    out
+}
+
+/// Parses `args` and runs; returns the exit code. Errors are written to
+/// `stderr`.
+pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let cli = match Cli::try_parse_from(with_default_command(args)) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let rendered = if stderr_is_terminal() {
+                e.render().ansi().to_string()
+            } else {
+                e.render().to_string()
+            };
+            if e.use_stderr() {
+                let _ = write!(stderr, "{rendered}");
+            } else {
+                let _ = write!(stdout, "{rendered}");
+            }
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check(&args, stdout, stderr),
+    }
+}
+
+fn stderr_is_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let selection = Selection {
+        select: args.select.iter().map(|s| s.trim().to_string()).collect(),
+        ignore: args.ignore.iter().map(|s| s.trim().to_string()).collect(),
+    };
+    let metas = rules::metas();
+    let unknown = selection.unknown_patterns(&metas);
+    if !unknown.is_empty() {
+        let _ = writeln!(
+            stderr,
+            "error: unknown rule code{} {}; `--select`/`--ignore` take codes such as EKS003 or prefixes such as EKS00",
+            if unknown.len() == 1 { "" } else { "s" },
+            unknown.join(", ")
+        );
+        return 2;
+    }
+    let scan = pipeline::scan(&args.paths, &selection, &|_| false);
+    for skipped in &scan.skipped {
+        let _ = writeln!(
+            stderr,
+            "warning: {}: {}",
+            skipped.path.display(),
+            skipped.message
+        );
+    }
+    let report = Report {
+        findings: &scan.findings,
+        sources: &scan.sources,
+        rules: &metas,
+        files_analyzed: scan.files_analyzed,
+    };
+    let style = if args.output.is_none() && std::io::stdout().is_terminal() {
+        if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+            Style::Plain
+        } else {
+            Style::Color
+        }
+    } else {
+        Style::Narrated
+    };
+    let text = report::render(args.format, &report, style);
+    let mut failed = false;
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = write_whole(path, text.as_bytes()) {
+                let _ = writeln!(stderr, "error: cannot write {}: {e}", path.display());
+                failed = true;
+            } else if args.format != OutputFormat::Human {
+                let _ = write!(stderr, "{}", report::human::summary(&report));
+            }
+        }
+        None => {
+            if let Err(e) = stdout.write_all(text.as_bytes()) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    let _ = writeln!(stderr, "error: cannot write the report: {e}");
+                    failed = true;
+                }
+            }
+        }
+    }
+    for problem in &scan.problems {
+        let _ = writeln!(
+            stderr,
+            "error: {}: {}",
+            problem.path.display(),
+            problem.message
+        );
+        failed = true;
+    }
+    if failed {
+        return 2;
+    }
+    let threshold = args.fail_on.level();
+    if scan.findings.iter().any(|f| f.level >= threshold) {
+        1
+    } else {
+        0
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory,
+/// renamed into place: the file is written whole or not at all.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

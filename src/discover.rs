@@ -1,0 +1,197 @@
+//! Discover: walks the given paths and lists candidate files. A candidate is
+//! a file whose extension may hold infrastructure code; its content is
+//! sniffed after reading (see [`sniff`]).
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+/// Directories never descended into.
+const SKIPPED_DIRS: &[&str] = &[".git", ".terraform", "node_modules", "cdk.out.tmp"];
+
+/// What a file's extension says it may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Candidate {
+    /// `.yaml`, `.yml`.
+    Yaml,
+    /// `.json`.
+    Json,
+    /// `.template` (CloudFormation's old extension: YAML or JSON).
+    Template,
+    /// `.tf`.
+    Terraform,
+}
+
+impl Candidate {
+    pub fn of(path: &Path) -> Option<Candidate> {
+        let name = path.file_name()?.to_str()?;
+        let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+        match ext.as_str() {
+            "yaml" | "yml" => Some(Candidate::Yaml),
+            "json" if !name.ends_with(".tf.json") => Some(Candidate::Json),
+            "template" => Some(Candidate::Template),
+            "tf" => Some(Candidate::Terraform),
+            _ => None,
+        }
+    }
+}
+
+/// A file to read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FoundFile {
+    pub path: PathBuf,
+    pub candidate: Candidate,
+}
+
+/// A path that could not be walked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub files: Vec<FoundFile>,
+    pub errors: Vec<WalkError>,
+}
+
+/// Walks `paths` (files or directories). A file named explicitly is taken
+/// when its extension fits; directories are walked recursively, without
+/// following symbolic links to directories (so link loops cannot recur).
+pub fn discover(paths: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> Discovered {
+    let mut out = Discovered::default();
+    for root in paths {
+        let meta = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                out.errors.push(WalkError {
+                    path: root.clone(),
+                    message: describe_io_error(&e),
+                });
+                continue;
+            }
+        };
+        if meta.is_file() {
+            if let Some(candidate) = Candidate::of(root) {
+                out.files.push(FoundFile {
+                    path: root.clone(),
+                    candidate,
+                });
+            }
+            continue;
+        }
+        let walker = WalkDir::new(root)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                let skipped_dir = e.depth() > 0
+                    && e.file_type().is_dir()
+                    && e.file_name()
+                        .to_str()
+                        .is_some_and(|n| SKIPPED_DIRS.contains(&n));
+                !skipped_dir && !exclude(e.path())
+            });
+        for entry in walker {
+            match entry {
+                Ok(entry) => {
+                    let path = entry.path();
+                    let is_file = entry.file_type().is_file()
+                        || (entry.path_is_symlink()
+                            && std::fs::metadata(path).is_ok_and(|m| m.is_file()));
+                    if !is_file {
+                        continue;
+                    }
+                    if let Some(candidate) = Candidate::of(path) {
+                        out.files.push(FoundFile {
+                            path: path.to_path_buf(),
+                            candidate,
+                        });
+                    }
+                }
+                Err(e) => {
+                    let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| root.clone());
+                    let message = if e.loop_ancestor().is_some() {
+                        "symbolic link loop".to_string()
+                    } else if let Some(io) = e.io_error() {
+                        describe_io_error(io)
+                    } else {
+                        e.to_string()
+                    };
+                    out.errors.push(WalkError { path, message });
+                }
+            }
+        }
+    }
+    out.files.sort();
+    out.files.dedup();
+    out
+}
+
+pub fn describe_io_error(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::NotFound => "no such file or directory".into(),
+        ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            if e.raw_os_error() == Some(40) {
+                "too many levels of symbolic links (a link loop?)".into()
+            } else {
+                e.to_string()
+            }
+        }
+    }
+}
+
+/// What the content of a YAML/JSON file is, judged from its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sniffed {
+    CloudFormation,
+    Eksctl,
+    /// Neither; skipped silently.
+    Other,
+}
+
+/// Sniffs YAML/JSON text: CloudFormation when it carries
+/// `AWSTemplateFormatVersion`, or a `Resources` key and an `AWS::` type;
+/// eksctl when it names `eksctl.io/` and `ClusterConfig`.
+pub fn sniff(text: &str) -> Sniffed {
+    if text.contains("eksctl.io/") && text.contains("ClusterConfig") {
+        return Sniffed::Eksctl;
+    }
+    if text.contains("AWSTemplateFormatVersion")
+        || (text.contains("Resources") && text.contains("AWS::"))
+    {
+        return Sniffed::CloudFormation;
+    }
+    Sniffed::Other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidates_by_extension() {
+        assert_eq!(Candidate::of(Path::new("a/b.YAML")), Some(Candidate::Yaml));
+        assert_eq!(Candidate::of(Path::new("main.tf")), Some(Candidate::Terraform));
+        assert_eq!(Candidate::of(Path::new("x.template")), Some(Candidate::Template));
+        assert_eq!(Candidate::of(Path::new("README.md")), None);
+        assert_eq!(Candidate::of(Path::new("Makefile")), None);
+    }
+
+    #[test]
+    fn sniffing() {
+        assert_eq!(sniff("AWSTemplateFormatVersion: x"), Sniffed::CloudFormation);
+        assert_eq!(
+            sniff("{\"Resources\": {\"A\": {\"Type\": \"AWS::EC2::VPC\"}}}"),
+            Sniffed::CloudFormation
+        );
+        assert_eq!(
+            sniff("apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig"),
+            Sniffed::Eksctl
+        );
+        assert_eq!(sniff("apiVersion: v1\nkind: ConfigMap"), Sniffed::Other);
+    }
+}

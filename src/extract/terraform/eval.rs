@@ -1,0 +1,810 @@
+//! A small evaluator for the Terraform expressions the extractor needs:
+//! literals, variables' defaults, locals, templates whose parts are known,
+//! references to resources of the module and a few list/map functions.
+//!
+//! Anything else is [`Val::Unknown`]; a value that exists but lives outside
+//! the scan (a data source's computed attribute) is [`Val::External`]. Both
+//! carry a description of the expression for messages. Nothing is guessed.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
+
+use crate::source::Span;
+use crate::syntax::{hcl, Entry, Node, RefPart, TemplatePart, Value};
+
+/// Resources whose reference by `.id` is a security group.
+pub(super) const GROUP_TYPES: [&str; 2] = ["aws_security_group", "aws_default_security_group"];
+
+/// A value with the span of the text it was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Ev {
+    pub v: Val,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Val {
+    /// Not resolvable statically; the text describes the expression.
+    Unknown(String),
+    /// A concrete value from outside the scan (a data source attribute).
+    External(String),
+    Null,
+    Bool(bool),
+    /// A number as written.
+    Num(String),
+    Str(String),
+    List(Vec<Ev>),
+    Map(Vec<MapItem>),
+    /// The ID of a security group resource of the module (its address).
+    Group(String),
+    /// The EKS cluster security group of `aws_eks_cluster` (its address).
+    ClusterSg(String),
+    /// The name or ID of an `aws_eks_cluster` (its address).
+    Cluster(String),
+    /// The ID or name of an `aws_launch_template` (its address).
+    LaunchTemplate(String),
+    /// The name or ID of an `aws_launch_configuration` (its address).
+    LaunchConfig(String),
+    /// The branches of a conditional whose condition is unknown.
+    OneOf(Vec<Ev>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct MapItem {
+    pub key: String,
+    pub key_span: Span,
+    pub val: Ev,
+}
+
+impl Ev {
+    pub fn new(v: Val, span: Span) -> Self {
+        Ev { v, span }
+    }
+
+    /// A field of a map value.
+    pub fn field(&self, key: &str) -> Option<&Ev> {
+        match &self.v {
+            Val::Map(items) => items.iter().find(|i| i.key == key).map(|i| &i.val),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.v, Val::Null)
+    }
+
+    /// A boolean from `true`/`false` or their string forms.
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.v {
+            Val::Bool(b) => Some(*b),
+            Val::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
+            Val::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
+            _ => None,
+        }
+    }
+
+    /// A scalar's text.
+    pub fn as_text(&self) -> Option<&str> {
+        match &self.v {
+            Val::Str(s) | Val::Num(s) => Some(s),
+            Val::Bool(b) => Some(if *b { "true" } else { "false" }),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        let s = match &self.v {
+            Val::Num(s) | Val::Str(s) => s.trim(),
+            _ => return None,
+        };
+        s.parse::<i64>().ok().or_else(|| {
+            let f: f64 = s.parse().ok()?;
+            (f.fract() == 0.0 && f.abs() < 1e15).then_some(f as i64)
+        })
+    }
+
+    /// What the value stands for, for messages.
+    pub fn describe(&self) -> String {
+        match &self.v {
+            Val::Unknown(d) | Val::External(d) => d.clone(),
+            Val::Str(s) | Val::Num(s) => s.clone(),
+            Val::Group(a) | Val::Cluster(a) | Val::LaunchTemplate(a) | Val::LaunchConfig(a) => {
+                a.clone()
+            }
+            Val::ClusterSg(a) => format!("{a}.vpc_config[0].cluster_security_group_id"),
+            Val::Bool(b) => b.to_string(),
+            Val::Null => "null".into(),
+            Val::List(_) => "a list".into(),
+            Val::Map(_) => "a map".into(),
+            Val::OneOf(_) => "a conditional".into(),
+        }
+    }
+
+    /// Nodes in the value, bounded: a guard for memoised values.
+    fn size_capped(&self, cap: usize) -> usize {
+        let mut count = 0usize;
+        let mut stack = vec![self];
+        while let Some(ev) = stack.pop() {
+            count += 1;
+            if count > cap {
+                return count;
+            }
+            match &ev.v {
+                Val::List(items) | Val::OneOf(items) => stack.extend(items.iter()),
+                Val::Map(items) => stack.extend(items.iter().map(|i| &i.val)),
+                _ => {}
+            }
+        }
+        count
+    }
+}
+
+/// One `resource` or `data` block of the module.
+#[derive(Debug)]
+pub(super) struct Resource<'a> {
+    pub ty: &'a str,
+    pub name: &'a str,
+    /// `type.name`.
+    pub address: String,
+    /// The block body (its span is the whole block).
+    pub body: &'a Node,
+    /// From the `resource` keyword through the last label.
+    pub header: Span,
+}
+
+impl Resource<'_> {
+    /// Whether the resource has `count` or `for_each`.
+    pub fn is_repeated(&self) -> bool {
+        self.body.get("count").is_some() || self.body.get("for_each").is_some()
+    }
+}
+
+/// What the module declares, across all its files.
+#[derive(Debug, Default)]
+pub(super) struct Module<'a> {
+    /// Variable name to its default, when it has one.
+    pub variables: HashMap<&'a str, Option<&'a Node>>,
+    pub locals: HashMap<&'a str, &'a Node>,
+    /// Managed resources in source order.
+    pub resources: Vec<Resource<'a>>,
+    pub by_address: HashMap<String, usize>,
+    /// Data sources by `type.name`.
+    pub data: HashMap<String, Resource<'a>>,
+}
+
+impl<'a> Module<'a> {
+    /// Reads the top-level blocks of every file.
+    pub fn collect(roots: &[&'a Node]) -> Self {
+        let mut m = Module::default();
+        for root in roots {
+            for entry in root.as_map().unwrap_or(&[]) {
+                let (labels, body) = block_labels(&entry.value);
+                if !is_block(entry) {
+                    continue;
+                }
+                match (entry.key.as_str(), labels.as_slice()) {
+                    ("variable", [name]) => {
+                        m.variables.insert(name.key.as_str(), body.get("default"));
+                    }
+                    ("locals", []) => {
+                        for local in body.as_map().unwrap_or(&[]) {
+                            if !is_block(local) {
+                                m.locals.insert(local.key.as_str(), &local.value);
+                            }
+                        }
+                    }
+                    ("resource" | "data", [ty, name]) => {
+                        let res = Resource {
+                            ty: ty.key.as_str(),
+                            name: name.key.as_str(),
+                            address: format!("{}.{}", ty.key, name.key),
+                            body,
+                            header: entry.key_span.join(name.key_span),
+                        };
+                        if entry.key == "data" {
+                            m.data.entry(res.address.clone()).or_insert(res);
+                        } else if !m.by_address.contains_key(&res.address) {
+                            m.by_address.insert(res.address.clone(), m.resources.len());
+                            m.resources.push(res);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        m
+    }
+
+    pub fn resource(&self, address: &str) -> Option<&Resource<'a>> {
+        self.by_address
+            .get(address)
+            .and_then(|&i| self.resources.get(i))
+    }
+}
+
+/// Whether a map entry is a block (its value starts at its keyword) rather
+/// than an attribute.
+pub(super) fn is_block(entry: &Entry) -> bool {
+    entry.value.span.start == entry.key_span.start && entry.value.as_map().is_some()
+}
+
+/// The labels of a block entry's value and its body: the HCL front end nests
+/// one single-entry map per label, each with the span of the whole block.
+pub(super) fn block_labels(value: &Node) -> (Vec<&Entry>, &Node) {
+    let mut labels = Vec::new();
+    let mut node = value;
+    while let Some([only]) = node.as_map() {
+        if only.value.span != node.span || only.value.as_map().is_none() {
+            break;
+        }
+        labels.push(only);
+        node = &only.value;
+    }
+    (labels, node)
+}
+
+/// The text of a reference, `aws_security_group.nodes.id`.
+pub(super) fn render_reference(parts: &[RefPart]) -> String {
+    let mut out = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        match part {
+            RefPart::Attr(a) => {
+                if i > 0 {
+                    out.push('.');
+                }
+                out.push_str(a);
+            }
+            RefPart::Index(n) => match n.as_scalar_text() {
+                Some(t) if matches!(n.value, Value::String(_)) => {
+                    out.push_str(&format!("[\"{t}\"]"));
+                }
+                Some(t) => out.push_str(&format!("[{t}]")),
+                None => out.push_str(&format!("[{}]", render(n))),
+            },
+            RefPart::Splat => out.push_str("[*]"),
+        }
+    }
+    out
+}
+
+/// A short text for an expression, for messages.
+pub(super) fn render(node: &Node) -> String {
+    match &node.value {
+        Value::Reference(parts) => render_reference(parts),
+        Value::Call(name, _) => format!("{name}(...)"),
+        Value::Expr(text) => {
+            let line = text.lines().next().unwrap_or("");
+            if line.chars().count() > 60 || text.contains('\n') {
+                let short: String = line.chars().take(60).collect();
+                format!("{short}...")
+            } else {
+                line.to_string()
+            }
+        }
+        Value::String(s) | Value::Number(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => "null".into(),
+        Value::Template(_) => "a string template".into(),
+        Value::Conditional(..) => "a conditional expression".into(),
+        Value::Seq(_) => "a list".into(),
+        Value::Map(_) => "a map".into(),
+        Value::Tagged(tag, _) => format!("!{tag}"),
+    }
+}
+
+const MAX_DEPTH: usize = 48;
+const BUDGET: usize = 500_000;
+const MEMO_CAP: usize = 20_000;
+
+/// Evaluates expressions of one module.
+pub(super) struct Evaluator<'m, 'a> {
+    pub module: &'m Module<'a>,
+    memo: RefCell<HashMap<String, Ev>>,
+    visiting: RefCell<HashSet<String>>,
+    budget: Cell<usize>,
+}
+
+impl<'m, 'a> Evaluator<'m, 'a> {
+    pub fn new(module: &'m Module<'a>) -> Self {
+        Evaluator {
+            module,
+            memo: RefCell::new(HashMap::new()),
+            visiting: RefCell::new(HashSet::new()),
+            budget: Cell::new(BUDGET),
+        }
+    }
+
+    pub fn eval(&self, node: &Node) -> Ev {
+        self.eval_at(node, 0)
+    }
+
+    fn spend(&self, amount: usize) -> bool {
+        let left = self.budget.get();
+        if left < amount {
+            self.budget.set(0);
+            false
+        } else {
+            self.budget.set(left - amount);
+            true
+        }
+    }
+
+    fn eval_at(&self, node: &Node, depth: usize) -> Ev {
+        let span = node.span;
+        if depth > MAX_DEPTH || !self.spend(1) {
+            return Ev::new(Val::Unknown(render(node)), span);
+        }
+        let v = match &node.value {
+            Value::Null => Val::Null,
+            Value::Bool(b) => Val::Bool(*b),
+            Value::Number(n) => Val::Num(n.clone()),
+            Value::String(s) => Val::Str(s.clone()),
+            Value::Seq(items) => Val::List(
+                items
+                    .iter()
+                    .map(|n| self.eval_at(n, depth + 1))
+                    .collect(),
+            ),
+            Value::Map(entries) => self.map(entries, node, depth),
+            Value::Tagged(..) | Value::Expr(_) => Val::Unknown(render(node)),
+            Value::Reference(parts) => return self.reference(parts, node, depth),
+            Value::Template(parts) => self.template(parts, node, depth),
+            Value::Call(name, args) => self.call(name, args, node, depth),
+            Value::Conditional(c, a, b) => {
+                let cond = self.eval_at(c, depth + 1);
+                match cond.as_bool() {
+                    Some(true) => return self.eval_at(a, depth + 1),
+                    Some(false) => return self.eval_at(b, depth + 1),
+                    None => {
+                        let a = self.eval_at(a, depth + 1);
+                        let b = self.eval_at(b, depth + 1);
+                        if a.v == b.v {
+                            return a;
+                        }
+                        Val::OneOf(vec![a, b])
+                    }
+                }
+            }
+        };
+        Ev::new(v, span)
+    }
+
+    fn map(&self, entries: &[Entry], node: &Node, depth: usize) -> Val {
+        let mut items = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let key = match hcl::key_expression(entry) {
+                Some(key_node) => match self.eval_at(&key_node, depth + 1).as_text() {
+                    Some(k) => k.to_string(),
+                    None => return Val::Unknown(render(node)),
+                },
+                None => entry.key.clone(),
+            };
+            items.push(MapItem {
+                key,
+                key_span: entry.key_span,
+                val: self.eval_at(&entry.value, depth + 1),
+            });
+        }
+        Val::Map(items)
+    }
+
+    fn reference(&self, parts: &[RefPart], node: &Node, depth: usize) -> Ev {
+        let span = node.span;
+        let desc = || render_reference(parts);
+        let unknown = || Ev::new(Val::Unknown(desc()), span);
+        let attr = |i: usize| match parts.get(i) {
+            Some(RefPart::Attr(a)) => Some(a.as_str()),
+            _ => None,
+        };
+        let Some(root) = attr(0) else {
+            return unknown();
+        };
+        match root {
+            "var" => {
+                let Some(name) = attr(1) else {
+                    return unknown();
+                };
+                match self.module.variables.get(name) {
+                    Some(Some(default)) => {
+                        let value = self.eval_at(default, depth + 1);
+                        let value = Ev::new(value.v, span);
+                        self.apply(value, parts.get(2..).unwrap_or(&[]), &desc(), depth)
+                    }
+                    _ => unknown(),
+                }
+            }
+            "local" => {
+                let Some(name) = attr(1) else {
+                    return unknown();
+                };
+                let value = match self.local(name, depth) {
+                    Some(v) => v,
+                    None => return unknown(),
+                };
+                // A scalar takes the reference's span; a collection keeps the
+                // spans of its members.
+                let value = Ev::new(value.v, span);
+                self.apply(value, parts.get(2..).unwrap_or(&[]), &desc(), depth)
+            }
+            "data" => {
+                let (Some(ty), Some(name)) = (attr(1), attr(2)) else {
+                    return unknown();
+                };
+                let external = Ev::new(Val::External(desc()), span);
+                let Some(res) = self.module.data.get(&format!("{ty}.{name}")) else {
+                    return external;
+                };
+                let mut rest = parts.get(3..).unwrap_or(&[]);
+                if let Some(RefPart::Index(_)) = rest.first() {
+                    rest = rest.get(1..).unwrap_or(&[]);
+                }
+                // A data source's argument reads back as written.
+                match rest.first() {
+                    Some(RefPart::Attr(a)) if a != "id" => {
+                        match res.body.entry(a).filter(|e| !is_block(e)) {
+                            Some(e) => {
+                                let v = self.eval_at(&e.value, depth + 1);
+                                let v = Ev::new(v.v, span);
+                                self.apply(v, rest.get(1..).unwrap_or(&[]), &desc(), depth)
+                            }
+                            None => external,
+                        }
+                    }
+                    _ => external,
+                }
+            }
+            _ => {
+                let Some(name) = attr(1) else {
+                    return unknown();
+                };
+                match self.module.resource(&format!("{root}.{name}")) {
+                    Some(res) => self.resource_ref(res, parts.get(2..).unwrap_or(&[]), span, depth),
+                    None => unknown(),
+                }
+            }
+        }
+        .with_desc_fallback(&desc())
+    }
+
+    /// The value of a local, memoised; `None` for an unknown local or a
+    /// cycle.
+    fn local(&self, name: &str, depth: usize) -> Option<Ev> {
+        let key = format!("local.{name}");
+        if let Some(v) = self.memo.borrow().get(&key) {
+            let size = v.size_capped(MEMO_CAP);
+            if !self.spend(size) {
+                return None;
+            }
+            return Some(v.clone());
+        }
+        let node = *self.module.locals.get(name)?;
+        if !self.visiting.borrow_mut().insert(key.clone()) {
+            return None;
+        }
+        let mut value = self.eval_at(node, depth + 1);
+        self.visiting.borrow_mut().remove(&key);
+        if value.size_capped(MEMO_CAP) > MEMO_CAP {
+            value = Ev::new(Val::Unknown(key.clone()), value.span);
+        }
+        self.memo.borrow_mut().insert(key, value.clone());
+        Some(value)
+    }
+
+    /// `TYPE.NAME` followed by `rest`.
+    fn resource_ref(&self, res: &Resource<'_>, rest: &[RefPart], span: Span, depth: usize) -> Ev {
+        let desc = format!(
+            "{}{}",
+            res.address,
+            if rest.is_empty() {
+                String::new()
+            } else {
+                let r = render_reference(rest);
+                if r.starts_with('[') {
+                    r
+                } else {
+                    format!(".{r}")
+                }
+            }
+        );
+        let mut rest = rest;
+        match rest.first() {
+            // An instance of a repeated resource: every instance is alike here.
+            Some(RefPart::Index(_)) => rest = rest.get(1..).unwrap_or(&[]),
+            Some(RefPart::Splat) => {
+                if res.is_repeated() {
+                    return Ev::new(Val::Unknown(desc), span);
+                }
+                let one = self.resource_ref(res, rest.get(1..).unwrap_or(&[]), span, depth);
+                return Ev::new(Val::List(vec![one]), span);
+            }
+            _ => {}
+        }
+        let Some(RefPart::Attr(attr)) = rest.first() else {
+            return Ev::new(Val::Unknown(desc), span);
+        };
+        let after = rest.get(1..).unwrap_or(&[]);
+        let address = res.address.clone();
+        let v = match (res.ty, attr.as_str()) {
+            (ty, "id") if GROUP_TYPES.contains(&ty) => Val::Group(address),
+            ("aws_eks_cluster", "name" | "id") => Val::Cluster(address),
+            ("aws_eks_cluster", "vpc_config") => {
+                return self.cluster_sg_ref(&address, after, span, &desc);
+            }
+            ("aws_launch_template", "id" | "name") => Val::LaunchTemplate(address),
+            ("aws_launch_configuration", "id" | "name") => Val::LaunchConfig(address),
+            (_, "id" | "arn") => return Ev::new(Val::Unknown(desc), span),
+            _ => {
+                // An argument of the resource reads back as written.
+                let key = format!("{address}.{attr}");
+                let Some(entry) = res.body.entry(attr).filter(|e| !is_block(e)) else {
+                    return Ev::new(Val::Unknown(desc), span);
+                };
+                if !self.visiting.borrow_mut().insert(key.clone()) {
+                    return Ev::new(Val::Unknown(desc), span);
+                }
+                let v = self.eval_at(&entry.value, depth + 1);
+                self.visiting.borrow_mut().remove(&key);
+                return self.apply(Ev::new(v.v, span), after, &desc, depth);
+            }
+        };
+        self.apply(Ev::new(v, span), after, &desc, depth)
+    }
+
+    /// `aws_eks_cluster.x.vpc_config[0].cluster_security_group_id` and its
+    /// splat and legacy-index forms.
+    fn cluster_sg_ref(&self, address: &str, after: &[RefPart], span: Span, desc: &str) -> Ev {
+        let sg = || Ev::new(Val::ClusterSg(address.to_string()), span);
+        match after {
+            [RefPart::Index(_), RefPart::Attr(a)] if a == "cluster_security_group_id" => sg(),
+            [RefPart::Splat, RefPart::Attr(a)] if a == "cluster_security_group_id" => {
+                Ev::new(Val::List(vec![sg()]), span)
+            }
+            [RefPart::Splat, RefPart::Attr(a), RefPart::Index(i)]
+                if a == "cluster_security_group_id" && i.as_i64() == Some(0) =>
+            {
+                sg()
+            }
+            _ => Ev::new(Val::Unknown(desc.to_string()), span),
+        }
+    }
+
+    /// Applies traversal parts to a value.
+    fn apply(&self, value: Ev, parts: &[RefPart], desc: &str, depth: usize) -> Ev {
+        let mut cur = value;
+        for (i, part) in parts.iter().enumerate() {
+            let span = cur.span;
+            cur = match (part, cur.v) {
+                (_, Val::Unknown(_)) => return Ev::new(Val::Unknown(desc.to_string()), span),
+                (_, Val::External(_)) => return Ev::new(Val::External(desc.to_string()), span),
+                (_, Val::OneOf(alts)) => {
+                    let rest = parts.get(i..).unwrap_or(&[]);
+                    let alts = alts
+                        .into_iter()
+                        .map(|a| self.apply(a, rest, desc, depth))
+                        .collect();
+                    return Ev::new(Val::OneOf(alts), span);
+                }
+                (RefPart::Attr(a), Val::Map(items)) => match items.into_iter().find(|m| &m.key == a)
+                {
+                    Some(item) => item.val,
+                    None => return Ev::new(Val::Unknown(desc.to_string()), span),
+                },
+                (RefPart::Index(idx), v) => {
+                    let idx = self.eval_at(idx, depth + 1);
+                    match (v, idx.as_i64(), idx.as_text()) {
+                        (Val::List(items), Some(n), _) => {
+                            match usize::try_from(n).ok().and_then(|n| items.into_iter().nth(n)) {
+                                Some(item) => item,
+                                None => return Ev::new(Val::Unknown(desc.to_string()), span),
+                            }
+                        }
+                        (Val::Map(items), _, Some(k)) => {
+                            match items.into_iter().find(|m| m.key == k) {
+                                Some(item) => item.val,
+                                None => return Ev::new(Val::Unknown(desc.to_string()), span),
+                            }
+                        }
+                        _ => return Ev::new(Val::Unknown(desc.to_string()), span),
+                    }
+                }
+                (RefPart::Splat, v) => {
+                    let rest = parts.get(i + 1..).unwrap_or(&[]);
+                    let items = match v {
+                        Val::List(items) => items,
+                        Val::Null => Vec::new(),
+                        other => vec![Ev::new(other, span)],
+                    };
+                    let items = items
+                        .into_iter()
+                        .map(|item| self.apply(item, rest, desc, depth))
+                        .collect();
+                    return Ev::new(Val::List(items), span);
+                }
+                _ => return Ev::new(Val::Unknown(desc.to_string()), span),
+            };
+        }
+        cur
+    }
+
+    fn template(&self, parts: &[TemplatePart], node: &Node, depth: usize) -> Val {
+        let mut out = String::new();
+        for part in parts {
+            match part {
+                TemplatePart::Literal(s) => out.push_str(s),
+                TemplatePart::Interpolation(n) => {
+                    let ev = self.eval_at(n, depth + 1);
+                    match self.text_of(&ev, depth) {
+                        Some(t) => out.push_str(&t),
+                        None => return Val::Unknown(render(node)),
+                    }
+                }
+            }
+        }
+        Val::Str(out)
+    }
+
+    /// A template's text where every unknown part comes from a data source:
+    /// those parts become `*` (`com.amazonaws.${data.aws_region.x.name}.s3`
+    /// gives `com.amazonaws.*.s3`). Any other unknown part gives `None`.
+    pub fn text_with_placeholders(&self, node: &Node) -> Option<String> {
+        let Value::Template(parts) = &node.value else {
+            return self.eval(node).as_text().map(str::to_string);
+        };
+        let mut out = String::new();
+        for part in parts {
+            match part {
+                TemplatePart::Literal(s) => out.push_str(s),
+                TemplatePart::Interpolation(n) => {
+                    let ev = self.eval(n);
+                    match (self.text_of(&ev, 0), &ev.v) {
+                        (Some(t), _) => out.push_str(&t),
+                        (None, Val::External(_)) => out.push('*'),
+                        _ => return None,
+                    }
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// A value as template text; a cluster reference reads as its name.
+    pub fn text_of(&self, ev: &Ev, depth: usize) -> Option<String> {
+        match &ev.v {
+            Val::Cluster(address) => {
+                let res = self.module.resource(address)?;
+                let name = res.body.get("name")?;
+                let key = format!("{address}.name");
+                if !self.visiting.borrow_mut().insert(key.clone()) {
+                    return None;
+                }
+                let v = self.eval_at(name, depth + 1);
+                self.visiting.borrow_mut().remove(&key);
+                v.as_text().map(str::to_string)
+            }
+            _ => ev.as_text().map(str::to_string),
+        }
+    }
+
+    fn call(&self, name: &str, args: &[Node], node: &Node, depth: usize) -> Val {
+        let unknown = || Val::Unknown(render(node));
+        let args: Vec<Ev> = args.iter().map(|a| self.eval_at(a, depth + 1)).collect();
+        let lists = || -> Option<Vec<Vec<Ev>>> {
+            args.iter()
+                .map(|a| match &a.v {
+                    Val::List(items) => Some(items.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        match (name, args.as_slice()) {
+            ("tolist" | "toset", [one]) => match &one.v {
+                Val::List(_) => one.v.clone(),
+                _ => unknown(),
+            },
+            ("concat", _) => match lists() {
+                Some(ls) => Val::List(ls.into_iter().flatten().collect()),
+                None => unknown(),
+            },
+            ("flatten", [one]) => {
+                let mut out = Vec::new();
+                let mut stack: Vec<Ev> = vec![one.clone()];
+                while let Some(ev) = stack.pop() {
+                    match ev.v {
+                        Val::List(items) => stack.extend(items.into_iter().rev()),
+                        Val::Unknown(_) | Val::External(_) | Val::OneOf(_) => return unknown(),
+                        _ => out.push(ev),
+                    }
+                }
+                if matches!(one.v, Val::List(_)) {
+                    Val::List(out)
+                } else {
+                    unknown()
+                }
+            }
+            ("compact", [one]) => match &one.v {
+                Val::List(items) => {
+                    let mut out = Vec::new();
+                    for item in items {
+                        match &item.v {
+                            Val::Null => {}
+                            Val::Str(s) if s.is_empty() => {}
+                            Val::Unknown(_) | Val::OneOf(_) => return unknown(),
+                            _ => out.push(item.clone()),
+                        }
+                    }
+                    Val::List(out)
+                }
+                _ => unknown(),
+            },
+            ("distinct", [one]) => match &one.v {
+                Val::List(items) => {
+                    let mut out: Vec<Ev> = Vec::new();
+                    for item in items {
+                        if matches!(item.v, Val::Unknown(_) | Val::OneOf(_)) {
+                            return unknown();
+                        }
+                        if !out.iter().any(|o| o.v == item.v) {
+                            out.push(item.clone());
+                        }
+                    }
+                    Val::List(out)
+                }
+                _ => unknown(),
+            },
+            ("merge", _) => {
+                let mut out: Vec<MapItem> = Vec::new();
+                for arg in &args {
+                    match &arg.v {
+                        Val::Map(items) => {
+                            for item in items {
+                                out.retain(|o| o.key != item.key);
+                                out.push(item.clone());
+                            }
+                        }
+                        Val::Null => {}
+                        _ => return unknown(),
+                    }
+                }
+                Val::Map(out)
+            }
+            ("one", [one]) => match &one.v {
+                Val::List(items) if items.is_empty() => Val::Null,
+                Val::List(items) if items.len() == 1 => items[0].v.clone(),
+                _ => unknown(),
+            },
+            ("coalesce", _) => {
+                for arg in &args {
+                    match &arg.v {
+                        Val::Null => {}
+                        Val::Str(s) if s.is_empty() => {}
+                        Val::Unknown(_) | Val::External(_) | Val::OneOf(_) => return unknown(),
+                        v => return v.clone(),
+                    }
+                }
+                unknown()
+            }
+            ("lower" | "upper", [one]) => match one.as_text() {
+                Some(t) if name == "lower" => Val::Str(t.to_lowercase()),
+                Some(t) => Val::Str(t.to_uppercase()),
+                None => unknown(),
+            },
+            _ => unknown(),
+        }
+    }
+}
+
+trait DescFallback {
+    fn with_desc_fallback(self, desc: &str) -> Self;
+}
+
+impl DescFallback for Ev {
+    /// An unknown value without a description takes the reference's text.
+    fn with_desc_fallback(mut self, desc: &str) -> Self {
+        if let Val::Unknown(d) | Val::External(d) = &mut self.v {
+            if d.is_empty() {
+                *d = desc.to_string();
+            }
+        }
+        self
+    }
+}

@@ -1,0 +1,342 @@
+//! The pipeline: discover -> parse -> extract -> model -> analyze -> check.
+//! Reporting is left to the caller.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::analysis::Analysis;
+use crate::discover::{self, Candidate, Sniffed};
+use crate::extract;
+use crate::finding::{Finding, RuleMeta};
+use crate::model::Model;
+use crate::rules::{self, eks000_parse_error, Context};
+use crate::source::{FileId, Format, SourceMap, Span};
+use crate::syntax::{self, Limits, Node, ParseError};
+
+/// Files larger than this are not read (they are reported as skipped).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Which rule codes run: `select` and `ignore` hold codes or code prefixes
+/// (`EKS00`), `ALL` selects everything.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+impl Selection {
+    fn matches(pattern: &str, code: &str) -> bool {
+        pattern.eq_ignore_ascii_case("ALL")
+            || code
+                .to_ascii_uppercase()
+                .starts_with(&pattern.to_ascii_uppercase())
+    }
+
+    pub fn is_selected(&self, code: &str) -> bool {
+        let selected =
+            self.select.is_empty() || self.select.iter().any(|p| Self::matches(p, code));
+        selected && !self.ignore.iter().any(|p| Self::matches(p, code))
+    }
+
+    /// Patterns that select no known rule (a typo, most likely).
+    pub fn unknown_patterns(&self, metas: &[&RuleMeta]) -> Vec<String> {
+        self.select
+            .iter()
+            .chain(&self.ignore)
+            .filter(|p| !metas.iter().any(|m| Self::matches(p, m.code)))
+            .cloned()
+            .collect()
+    }
+}
+
+/// A file or path the run could not use; the run itself failed (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// What one run produced.
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub sources: SourceMap,
+    pub model: Model,
+    pub findings: Vec<Finding>,
+    /// Paths that could not be read or walked.
+    pub problems: Vec<Problem>,
+    /// Files passed over with a reason (too large, not text).
+    pub skipped: Vec<Problem>,
+    /// Files analyzed (infrastructure code, parsed or not).
+    pub files_analyzed: usize,
+}
+
+/// A read file, before it gets a [`FileId`].
+struct ReadFile {
+    path: PathBuf,
+    candidate: Candidate,
+    text: String,
+    /// Byte offset of the first invalid UTF-8 sequence.
+    invalid_utf8_at: Option<usize>,
+}
+
+enum Parsed {
+    CloudFormation(Vec<Node>),
+    Eksctl(Vec<Node>),
+    Terraform(Node),
+    Error(ParseError),
+    /// Not infrastructure code.
+    NotIac,
+}
+
+/// Scans `paths` and checks the selected rules.
+pub fn scan(paths: &[PathBuf], selection: &Selection, exclude: &dyn Fn(&Path) -> bool) -> Scan {
+    let found = discover::discover(paths, exclude);
+    let mut scan = Scan {
+        problems: found
+            .errors
+            .into_iter()
+            .map(|e| Problem {
+                path: e.path,
+                message: e.message,
+            })
+            .collect(),
+        ..Scan::default()
+    };
+
+    let reads: Vec<Result<Option<ReadFile>, Problem>> = found
+        .files
+        .par_iter()
+        .map(|f| read_file(&f.path, f.candidate))
+        .collect();
+    let mut files = Vec::new();
+    for read in reads {
+        match read {
+            Ok(Some(file)) => files.push(file),
+            Ok(None) => {}
+            Err(p) if p.message.starts_with("skipped") => scan.skipped.push(p),
+            Err(p) => scan.problems.push(p),
+        }
+    }
+
+    let cwd = std::env::current_dir().ok();
+    let mut meta = Vec::with_capacity(files.len());
+    for file in files {
+        let display = display_path(&file.path, cwd.as_deref());
+        let id = scan.sources.add(file.path.clone(), display, file.text);
+        meta.push((id, file.candidate, file.invalid_utf8_at));
+    }
+
+    let limits = Limits::default();
+    let sources = &scan.sources;
+    let parsed: Vec<(FileId, Parsed)> = meta
+        .par_iter()
+        .map(|&(id, candidate, invalid_at)| {
+            let text = sources.get(id).map_or("", |f| &f.text);
+            (id, parse_file(id, candidate, text, invalid_at, limits))
+        })
+        .collect();
+
+    let mut findings = Vec::new();
+    let mut fragments: Vec<(FileId, Model)> = Vec::new();
+    let mut terraform_dirs: BTreeMap<PathBuf, Vec<(FileId, &Node)>> = BTreeMap::new();
+    let mut singles: Vec<(FileId, Format, &Node)> = Vec::new();
+    for (id, p) in &parsed {
+        match p {
+            Parsed::NotIac => continue,
+            Parsed::Error(e) => findings.push(eks000_parse_error::finding(e.span, &e.message)),
+            Parsed::CloudFormation(docs) => singles.extend(
+                docs.iter()
+                    .map(|d| (*id, Format::CloudFormationYaml, d)),
+            ),
+            Parsed::Eksctl(docs) => {
+                singles.extend(docs.iter().map(|d| (*id, Format::EksctlYaml, d)))
+            }
+            Parsed::Terraform(node) => {
+                let dir = sources
+                    .get(*id)
+                    .and_then(|f| f.path.parent())
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
+                terraform_dirs.entry(dir).or_default().push((*id, node));
+            }
+        }
+        scan.files_analyzed += 1;
+    }
+    fragments.par_extend(singles.par_iter().map(|(id, format, doc)| {
+        let model = match format {
+            Format::EksctlYaml => extract::eksctl(doc, *id),
+            _ => extract::cloudformation(doc, *id),
+        };
+        (*id, model)
+    }));
+    fragments.par_extend(
+        terraform_dirs
+            .par_iter()
+            .filter_map(|(_, files)| Some((files.first()?.0, extract::terraform(files)))),
+    );
+    // Merge in file order so that ids, and so output, are deterministic.
+    fragments.sort_by_key(|(id, _)| *id);
+    let mut model = Model::default();
+    for (_, fragment) in fragments {
+        model.absorb(fragment);
+    }
+
+    let analysis = Analysis::new(&model);
+    let cx = Context {
+        model: &model,
+        analysis: &analysis,
+    };
+    findings.extend(rules::check_all(&cx, |m| selection.is_selected(m.code)));
+    findings.retain(|f| selection.is_selected(f.code));
+    sort_findings(&mut findings, &scan.sources);
+    findings.dedup();
+    scan.findings = findings;
+    scan.model = model;
+    scan
+}
+
+/// Orders findings by file, line, column and code.
+pub fn sort_findings(findings: &mut [Finding], sources: &SourceMap) {
+    findings.sort_by(|a, b| {
+        let key = |f: &Finding| {
+            let display = sources.get(f.span.file).map_or("", |s| s.display.as_str());
+            (display.to_string(), f.span.start, f.span.end, f.code, f.message.clone())
+        };
+        key(a).cmp(&key(b))
+    });
+}
+
+fn read_file(path: &Path, candidate: Candidate) -> Result<Option<ReadFile>, Problem> {
+    let problem = |message: String| Problem {
+        path: path.to_path_buf(),
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| problem(discover::describe_io_error(&e)))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > MAX_FILE_BYTES {
+        return Err(problem(format!(
+            "skipped: {} MiB is larger than the {} MiB limit",
+            len / (1024 * 1024),
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| problem(discover::describe_io_error(&e)))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(problem(format!(
+            "skipped: larger than the {} MiB limit",
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    let (text, invalid_utf8_at) = match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            (text, Some(at))
+        }
+    };
+    if candidate != Candidate::Terraform && discover::sniff(&text) == Sniffed::Other {
+        if invalid_utf8_at.is_some() && text.contains('\u{0}') {
+            return Err(problem("skipped: binary file".into()));
+        }
+        return Ok(None);
+    }
+    Ok(Some(ReadFile {
+        path: path.to_path_buf(),
+        candidate,
+        text,
+        invalid_utf8_at,
+    }))
+}
+
+fn parse_file(
+    id: FileId,
+    candidate: Candidate,
+    text: &str,
+    invalid_utf8_at: Option<usize>,
+    limits: Limits,
+) -> Parsed {
+    if let Some(at) = invalid_utf8_at {
+        return Parsed::Error(ParseError::new(
+            Span::new(id, at, at),
+            "invalid UTF-8: infrastructure files must be UTF-8 text",
+        ));
+    }
+    let is_json = match candidate {
+        Candidate::Json => true,
+        Candidate::Template => text.trim_start_matches('\u{feff}').trim_start().starts_with('{'),
+        Candidate::Yaml | Candidate::Terraform => false,
+    };
+    if candidate == Candidate::Terraform {
+        return match syntax::hcl::parse(id, text, limits) {
+            Ok(node) => Parsed::Terraform(node),
+            Err(e) => Parsed::Error(e),
+        };
+    }
+    let docs = if is_json {
+        syntax::json::parse(id, text, limits).map(|d| vec![d])
+    } else {
+        syntax::yaml::parse(id, text, limits)
+    };
+    let docs = match docs {
+        Ok(docs) => docs,
+        Err(e) => return Parsed::Error(e),
+    };
+    let mut cfn = Vec::new();
+    let mut eksctl = Vec::new();
+    for doc in docs {
+        if is_eksctl(&doc) {
+            eksctl.push(doc);
+        } else if is_cloudformation(&doc) {
+            cfn.push(doc);
+        }
+    }
+    match (cfn.is_empty(), eksctl.is_empty()) {
+        (true, true) => Parsed::NotIac,
+        (false, true) => Parsed::CloudFormation(cfn),
+        (true, false) => Parsed::Eksctl(eksctl),
+        // A stream mixing both is rare; eksctl's documents win.
+        (false, false) => Parsed::Eksctl(eksctl),
+    }
+}
+
+fn is_eksctl(doc: &Node) -> bool {
+    let api = doc.get("apiVersion").and_then(Node::as_str);
+    let kind = doc.get("kind").and_then(Node::as_str);
+    api.is_some_and(|a| a.starts_with("eksctl.io/")) && kind == Some("ClusterConfig")
+}
+
+fn is_cloudformation(doc: &Node) -> bool {
+    doc.get("AWSTemplateFormatVersion").is_some()
+        || doc.get("Resources").and_then(Node::as_map).is_some_and(|resources| {
+            resources.iter().any(|r| {
+                r.value
+                    .get("Type")
+                    .and_then(Node::as_str)
+                    .is_some_and(|t| t.starts_with("AWS::") || t.starts_with("Custom::"))
+            })
+        })
+}
+
+/// A path relative to the working directory when it lies below it, with `/`
+/// separators.
+fn display_path(path: &Path, cwd: Option<&Path>) -> String {
+    let rel = cwd
+        .and_then(|cwd| {
+            let abs = if path.is_absolute() {
+                path.to_path_buf()
+            } else {
+                cwd.join(path)
+            };
+            abs.strip_prefix(cwd).ok().map(Path::to_path_buf)
+        })
+        .unwrap_or_else(|| path.to_path_buf());
+    let text = rel.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+}

@@ -1,0 +1,196 @@
+//! Human output through `miette`: graphical on a terminal, narratable text
+//! otherwise. Source snippets are cut with the file's line index, so that
+//! rendering thousands of findings does not rescan the file for each.
+
+use std::fmt;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, NarratableReportHandler, SourceCode, SourceSpan, SpanContents,
+};
+
+use super::Report;
+use crate::finding::{Finding, Level};
+use crate::source::SourceFile;
+
+/// How to draw diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Unicode boxes and colour (a terminal).
+    Color,
+    /// Unicode boxes, no colour (`NO_COLOR`).
+    Plain,
+    /// Narrated text, one fact a line (CI logs, screen readers).
+    Narrated,
+}
+
+/// A source file as miette reads it, cut by line index.
+struct Indexed<'a>(&'a SourceFile);
+
+impl SourceCode for Indexed<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let file = self.0;
+        let text: &str = &file.text;
+        if span.offset() > text.len() || span.offset() + span.len() > text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let start = file.line_col(span.offset() as u32).line as usize - 1;
+        let last_byte = (span.offset() + span.len()).saturating_sub(1).max(span.offset());
+        let end = file.line_col(last_byte.min(text.len()) as u32).line as usize - 1;
+        let first_line = start.saturating_sub(before);
+        let last_line = (end + after).min(file.lines.line_count().saturating_sub(1));
+        let from = file
+            .lines
+            .line_range(text, first_line as u32 + 1)
+            .map_or(0, |r| r.0);
+        let to = match file.lines.line_range(text, last_line as u32 + 2) {
+            Some((next_start, _)) => next_start,
+            None => text.len(),
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            file.display.clone(),
+            &text.as_bytes()[from..to],
+            SourceSpan::from((from, to - from)),
+            first_line,
+            0,
+            last_line - first_line + 1,
+        )))
+    }
+}
+
+/// One finding as a miette diagnostic.
+struct Rendered<'a> {
+    finding: &'a Finding,
+    name: &'a str,
+    source: Indexed<'a>,
+}
+
+impl fmt::Debug for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rendered").field("code", &self.finding.code).finish()
+    }
+}
+
+impl fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl std::error::Error for Rendered<'_> {}
+
+impl Diagnostic for Rendered<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(format!("{}({})", self.finding.code, self.name)))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.level {
+            Level::Error => miette::Severity::Error,
+            Level::Warning => miette::Severity::Warning,
+            Level::Note => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.finding
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let primary = &self.finding.span;
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            self.finding.label.clone(),
+            (primary.start as usize, primary.len()),
+        )];
+        for label in &self.finding.labels {
+            // miette draws one source at a time: labels elsewhere are named
+            // in the message instead.
+            if label.span.file == primary.file {
+                labels.push(LabeledSpan::new_with_span(
+                    Some(label.message.clone()),
+                    (label.span.start as usize, label.span.len()),
+                ));
+            }
+        }
+        Some(Box::new(labels.into_iter()))
+    }
+}
+
+pub fn render(report: &Report, style: Style) -> String {
+    let mut out = String::new();
+    let graphical = match style {
+        Style::Color => Some(GraphicalReportHandler::new_themed(GraphicalTheme::unicode())),
+        Style::Plain => Some(GraphicalReportHandler::new_themed(
+            GraphicalTheme::unicode_nocolor(),
+        )),
+        Style::Narrated => None,
+    };
+    let narrated = NarratableReportHandler::new();
+    for finding in report.findings {
+        let Some(file) = report.sources.get(finding.span.file) else {
+            continue;
+        };
+        let name = report.meta(finding.code).map_or("", |m| m.name);
+        let diagnostic = Rendered {
+            finding,
+            name,
+            source: Indexed(file),
+        };
+        let pos = file.line_col(finding.span.start);
+        if style == Style::Narrated {
+            out.push_str(&format!(
+                "{}:{}:{}: {} {}\n",
+                file.display,
+                pos.line,
+                pos.column,
+                finding.level.as_str(),
+                finding.code
+            ));
+        }
+        let rendered = match &graphical {
+            Some(handler) => {
+                out.push_str(&format!("{}:{}:{}\n", file.display, pos.line, pos.column));
+                handler.render_report(&mut out, &diagnostic)
+            }
+            None => narrated.render_report(&mut out, &diagnostic),
+        };
+        if rendered.is_err() {
+            out.push_str(&format!("{}\n", finding.message));
+        }
+        out.push('\n');
+    }
+    out.push_str(&summary(report));
+    out
+}
+
+/// The closing line: findings by level and files analyzed.
+pub fn summary(report: &Report) -> String {
+    let count = |level| report.findings.iter().filter(|f| f.level == level).count();
+    let (e, w, n) = (count(Level::Error), count(Level::Warning), count(Level::Note));
+    let files = report.files_analyzed;
+    let files = format!("{files} file{}", if files == 1 { "" } else { "s" });
+    if report.findings.is_empty() {
+        format!("No findings in {files}.\n")
+    } else {
+        let total = report.findings.len();
+        format!(
+            "Found {total} finding{} in {files}: {e} error{}, {w} warning{}, {n} note{}.\n",
+            if total == 1 { "" } else { "s" },
+            if e == 1 { "" } else { "s" },
+            if w == 1 { "" } else { "s" },
+            if n == 1 { "" } else { "s" },
+        )
+    }
+}

@@ -1,0 +1,44 @@
+//! Reporters: findings in, text out. A reporter knows findings and rule
+//! metadata, never the rules themselves.
+
+pub mod human;
+pub mod json;
+pub mod sarif;
+
+use crate::finding::{Finding, RuleMeta};
+use crate::source::SourceMap;
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Rich diagnostics for people (plain text when not a terminal).
+    Human,
+    /// SARIF 2.1.0 for GitHub code scanning and SARIF viewers.
+    Sarif,
+    /// A versioned JSON document (see the README).
+    Json,
+}
+
+/// Everything a reporter may use.
+pub struct Report<'a> {
+    pub findings: &'a [Finding],
+    pub sources: &'a SourceMap,
+    pub rules: &'a [&'static RuleMeta],
+    /// Files analyzed, for summaries.
+    pub files_analyzed: usize,
+}
+
+impl Report<'_> {
+    pub fn meta(&self, code: &str) -> Option<&'static RuleMeta> {
+        self.rules.iter().copied().find(|m| m.code == code)
+    }
+}
+
+/// Renders `report` in `format`.
+pub fn render(format: OutputFormat, report: &Report, style: human::Style) -> String {
+    match format {
+        OutputFormat::Human => human::render(report, style),
+        OutputFormat::Sarif => sarif::render(report),
+        OutputFormat::Json => json::render(report),
+    }
+}

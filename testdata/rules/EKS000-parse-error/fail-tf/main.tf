@@ -1,0 +1,10 @@
+# `=` appears twice in one attribute, which HCL does not allow.
+resource "aws_eks_cluster" "demo" {
+  name     = "demo"
+  role_arn = = "arn:aws:iam::111122223333:role/eks-cluster" # expect: EKS000
+
+  vpc_config {
+    subnet_ids         = ["subnet-0a", "subnet-0b"]
+    security_group_ids = ["sg-0123456789abcdef0"]
+  }
+}

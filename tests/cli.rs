@@ -1,0 +1,148 @@
+//! The command line as a user meets it: exit codes, formats, the short form,
+//! `--output`, selection.
+
+mod common;
+
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(common::bin())
+        .args(args)
+        .current_dir(common::root())
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap()
+}
+
+const FAIL: &str = "testdata/rules/EKS003-cluster-security-group-egress-below-minimum/fail.yaml";
+const PASS: &str = "testdata/rules/EKS003-cluster-security-group-egress-below-minimum/pass.yaml";
+const WARN_ONLY: &str = "testdata/rules/EKS001-cluster-without-explicit-security-group/fail.json";
+
+#[test]
+fn exit_codes_follow_the_contract() {
+    assert_eq!(run(&["check", PASS]).status.code(), Some(0));
+    assert_eq!(run(&["check", FAIL]).status.code(), Some(1));
+    // EKS001 is a warning: above the default threshold, below `error`.
+    assert_eq!(run(&["check", WARN_ONLY]).status.code(), Some(1));
+    assert_eq!(run(&["check", "--fail-on", "error", WARN_ONLY]).status.code(), Some(0));
+    assert_eq!(run(&["check", "--fail-on", "note", WARN_ONLY]).status.code(), Some(1));
+    // A path that does not exist: the run failed.
+    let missing = run(&["check", "testdata/does-not-exist"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no such file or directory"));
+    // Bad arguments.
+    assert_eq!(run(&["check", "--format", "xml", PASS]).status.code(), Some(2));
+    assert_eq!(run(&["check", "--select", "EKS999", PASS]).status.code(), Some(2));
+}
+
+#[test]
+fn the_short_form_is_check() {
+    let short = run(&[FAIL]);
+    let long = run(&["check", FAIL]);
+    assert_eq!(short.status.code(), Some(1));
+    assert_eq!(short.stdout, long.stdout);
+    let flags_first = run(&["--format", "json", FAIL]);
+    assert_eq!(flags_first.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&flags_first.stdout).contains("\"EKS003\""));
+}
+
+#[test]
+fn version_and_help() {
+    let v = run(&["--version"]);
+    assert_eq!(v.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&v.stdout).contains(env!("CARGO_PKG_VERSION")));
+    let h = run(&["check", "--help"]);
+    assert_eq!(h.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&h.stdout);
+    assert!(help.contains("Examples:"), "{help}");
+    assert!(help.contains("--fail-on"));
+}
+
+#[test]
+fn human_output_names_file_line_code_and_help() {
+    let out = run(&["check", FAIL]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Not a terminal: narrated text, no colour codes.
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(text.contains(&format!("{FAIL}:11:7: error EKS003")), "{text}");
+    assert!(text.contains("no outbound TCP 53 rule"), "{text}");
+    assert!(text.contains("Found 2 findings in 1 file: 2 errors, 0 warnings, 0 notes."), "{text}");
+    let clean = run(&["check", PASS]);
+    assert_eq!(String::from_utf8_lossy(&clean.stdout), "No findings in 1 file.\n");
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let out = run(&["check", "--format", "json", FAIL]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["tool"]["name"], "eks-sg-lint");
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2);
+    let f = &findings[0];
+    assert_eq!(f["code"], "EKS003");
+    assert_eq!(f["name"], "cluster-security-group-egress-below-minimum");
+    assert_eq!(f["level"], "error");
+    assert_eq!(f["file"], FAIL);
+    assert_eq!(f["start"]["line"], 11);
+    assert_eq!(f["start"]["column"], 7);
+    assert_eq!(f["resource"], "SharedSecurityGroup");
+    assert!(f["end"]["line"].as_u64().unwrap() >= 11);
+    assert_eq!(doc["summary"]["errors"], 2);
+    assert_eq!(doc["summary"]["files"], 1);
+}
+
+#[test]
+fn select_and_ignore() {
+    assert_eq!(run(&["check", "--ignore", "EKS003", FAIL]).status.code(), Some(0));
+    assert_eq!(run(&["check", "--select", "EKS001,EKS002", FAIL]).status.code(), Some(0));
+    assert_eq!(run(&["check", "--select", "EKS00", FAIL]).status.code(), Some(1));
+}
+
+#[test]
+fn output_file_is_written_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("report.sarif");
+    let out = run(&["check", "--format", "sarif", "--output", target.to_str().unwrap(), FAIL]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+    assert_eq!(doc["version"], "2.1.0");
+    // No temporary file is left beside it.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    // A directory that does not exist: exit 2, nothing written.
+    let bad = dir.path().join("missing").join("report.sarif");
+    let out = run(&["check", "--output", bad.to_str().unwrap(), FAIL]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!bad.exists());
+}
+
+#[test]
+fn not_iac_files_are_skipped_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("values.yaml"), "replicas: {{ .Values.n }\n").unwrap();
+    std::fs::write(dir.path().join("package.json"), "{\"name\": \"x\"}").unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "AWSTemplateFormatVersion").unwrap();
+    let out = run(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "No findings in 0 files.\n");
+    assert!(out.stderr.is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_and_unreadable_files_are_clear_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
+    std::fs::copy(common::root().join(PASS), dir.path().join("ok.yaml")).unwrap();
+    let out = run(&["check", dir.path().to_str().unwrap()]);
+    // The link is not followed, so it is no loop and no error.
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let self_link = dir.path().join("self.yaml");
+    std::os::unix::fs::symlink(&self_link, &self_link).unwrap();
+    let out = run(&["check", self_link.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("symbolic links"), "{err}");
+}
