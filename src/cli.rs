@@ -9,6 +9,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::finding::Level;
 use crate::pipeline::{self, Selection};
+use crate::analysis::{matrix, Analysis};
+use crate::model::{ClusterId, Known};
+use crate::report::graph::{ClusterGraph, GraphFormat};
 use crate::report::{self, human::Style, OutputFormat, Report};
 use crate::rules;
 
@@ -40,6 +43,28 @@ pub enum Command {
     /// Scan files and directories and report findings (the default command)
     #[command(after_help = EXAMPLES)]
     Check(CheckArgs),
+    /// Show each cluster's required flows (API server, kubelet, DNS, internet) and their verdicts
+    #[command(after_help = GRAPH_EXAMPLES)]
+    Graph(GraphArgs),
+}
+
+const GRAPH_EXAMPLES: &str = "\
+Examples:
+  eks-sg-lint graph infra/                      a table per cluster
+  eks-sg-lint graph --format mermaid infra/ > flows.mmd
+  eks-sg-lint graph --cluster demo --format dot infra/ | dot -Tsvg > demo.svg";
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Files or directories to scan
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Only the cluster with this name or address
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = GraphFormat::Table)]
+    pub format: GraphFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -81,7 +106,7 @@ pub struct CheckArgs {
     pub ignore: Vec<String>,
 }
 
-const SUBCOMMANDS: &[&str] = &["check", "help"];
+const SUBCOMMANDS: &[&str] = &["check", "graph", "help"];
 
 /// Inserts `check` when the first argument is not a subcommand or a global
 /// flag, so `eks-sg-lint PATH...` means `eks-sg-lint check PATH...`.
@@ -122,6 +147,7 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) 
     };
     match cli.command {
         Command::Check(args) => check(&args, stdout, stderr),
+        Command::Graph(args) => graph(&args, stdout, stderr),
     }
 }
 
@@ -206,6 +232,57 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         1
     } else {
         0
+    }
+}
+
+fn graph(args: &GraphArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let scan = pipeline::scan(&args.paths, &Selection::default(), &|_| false);
+    let model = &scan.model;
+    let analysis = Analysis::new(model);
+    let graphs: Vec<ClusterGraph> = model
+        .clusters
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            args.cluster.as_ref().is_none_or(|want| {
+                c.address == *want || c.name == Known::Value(want.clone())
+            })
+        })
+        .map(|(i, c)| {
+            let id = ClusterId(i as u32);
+            ClusterGraph {
+                name: match &c.name {
+                    Known::Value(n) => n.as_str(),
+                    _ => c.address.as_str(),
+                },
+                node_groups: analysis
+                    .node_groups_of(id)
+                    .map(|g| {
+                        (
+                            matrix::Endpoint::Nodes(g),
+                            model.node_groups[g.index()].address.as_str(),
+                        )
+                    })
+                    .collect(),
+                rows: matrix::cluster_flows(model, &analysis, id),
+            }
+        })
+        .collect();
+    if let Some(want) = &args.cluster {
+        if graphs.is_empty() {
+            let _ = writeln!(stderr, "error: no cluster named `{want}` in the scanned files");
+            return 2;
+        }
+    }
+    let text = report::graph::render(&graphs, model, &scan.sources, args.format);
+    let _ = stdout.write_all(text.as_bytes());
+    for problem in &scan.problems {
+        let _ = writeln!(stderr, "error: {}: {}", problem.path.display(), problem.message);
+    }
+    if scan.problems.is_empty() {
+        0
+    } else {
+        2
     }
 }
 

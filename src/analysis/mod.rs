@@ -3,6 +3,9 @@
 //! shared between them, and each group's effective rules with the format's
 //! defaults applied (see `shared/docs/domain.md`).
 
+pub mod flows;
+pub mod matrix;
+
 use crate::model::{
     ClusterId, ClusterLink, ClusterSgAttachment, DefaultEgress, Direction, GroupList, GroupRef,
     Known, Model, NodeGroupId, Peer, PortRange, Presence, Protocol, SgId, SgRule,

@@ -141,158 +141,8 @@ impl ClusterContext {
         }
 
         let vpc = doc.get("vpc").filter(|v| v.as_map().is_some());
-        let vpc_entry = |key: &str| vpc.and_then(|v| v.entry(key));
-
-        // The control-plane group: `securityGroup` wins over
-        // `controlPlaneSecurityGroupIDs`; eksctl makes one when neither is set.
-        let mut creation_groups_span = None;
-        let mut creation_group_spans = Vec::new();
-        let mut generated_control_plane = None;
-        let (creation_groups, control_plane) = if let Some((entry, id)) =
-            vpc_entry("securityGroup").and_then(|e| text(&e.value).map(|id| (e, id)))
-        {
-            creation_groups_span = Some(entry.span());
-            creation_group_spans.push(entry.value.span);
-            let group = GroupRef::External(id);
-            (GroupList::Groups(vec![group.clone()]), group)
-        } else if let Some((entry, list)) = vpc_entry("controlPlaneSecurityGroupIDs")
-            .map(|e| (e, IdList::of(&e.value)))
-            .filter(|(_, list)| !list.is_empty())
-        {
-            creation_groups_span = Some(entry.span());
-            match list {
-                IdList::Ids(items) => {
-                    creation_group_spans = items.iter().map(|i| i.span).collect();
-                    let refs: Vec<GroupRef> = items
-                        .iter()
-                        .map(|i| i.group_ref("an entry of vpc.controlPlaneSecurityGroupIDs"))
-                        .collect();
-                    let first = refs.first().cloned().unwrap_or_else(|| {
-                        GroupRef::External("vpc.controlPlaneSecurityGroupIDs".into())
-                    });
-                    let list = if items.iter().all(|i| i.id.is_some()) {
-                        GroupList::Groups(refs)
-                    } else {
-                        GroupList::Unknown
-                    };
-                    (list, first)
-                }
-                IdList::Unreadable => (
-                    GroupList::Unknown,
-                    GroupRef::External("vpc.controlPlaneSecurityGroupIDs".into()),
-                ),
-            }
-        } else {
-            let mut sg = generated_group(
-                format!("eksctl control plane security group of {label}"),
-                span,
-            );
-            let mut cidrs = Vec::new();
-            for key in ["extraCIDRs", "extraIPv6CIDRs"] {
-                if let Some(items) = vpc.and_then(|v| v.get(key)).and_then(Node::as_seq) {
-                    cidrs.extend(items.iter().map(|n| (n, "an extra VPC CIDR")));
-                }
-            }
-            for key in ["remoteNodeNetworks", "remotePodNetworks"] {
-                let networks = doc
-                    .path(&["remoteNetworkConfig", key])
-                    .and_then(Node::as_seq)
-                    .unwrap_or(&[]);
-                for network in networks {
-                    if let Some(items) = network.get("cidrs").and_then(Node::as_seq) {
-                        cidrs.extend(items.iter().map(|n| (n, "a remote network")));
-                    }
-                }
-            }
-            for (node, what) in cidrs {
-                let peer = text(node).map_or(Peer::Unknown, |c| Peer::cidr(&c));
-                sg.ingress.push(generated_rule(
-                    Direction::Ingress,
-                    Protocol::Tcp,
-                    PortRange::single(443),
-                    peer,
-                    node.span,
-                    format!("eksctl: API server access from {what}"),
-                ));
-            }
-            let cp = model.add_group(sg);
-            generated_control_plane = Some(cp);
-            creation_group_spans.push(span);
-            (
-                GroupList::Groups(vec![GroupRef::Group(cp)]),
-                GroupRef::Group(cp),
-            )
-        };
-
-        // The shared node group and its rules with the EKS cluster SG.
-        let shared = match vpc_entry("sharedNodeSecurityGroup").and_then(|e| text(&e.value)) {
-            Some(id) => GroupRef::External(id),
-            None => {
-                let mut sg = generated_group(
-                    format!("eksctl shared node security group of {label}"),
-                    span,
-                );
-                sg.ingress.push(generated_rule(
-                    Direction::Ingress,
-                    Protocol::All,
-                    PortRange::ALL,
-                    Peer::SelfRef,
-                    span,
-                    "eksctl: nodes talk to each other (all traffic)".into(),
-                ));
-                GroupRef::Group(model.add_group(sg))
-            }
-        };
-        let manage_rules =
-            Flag::of(vpc_entry("manageSharedNodeSecurityGroupRules").map(|e| &e.value));
-        if !manage_rules.is_false() {
-            let presence = if manage_rules == Flag::Unreadable {
-                Presence::Conditional
-            } else {
-                Presence::Always
-            };
-            if let GroupRef::Group(shared_id) = &shared {
-                let mut rule = generated_rule(
-                    Direction::Ingress,
-                    Protocol::All,
-                    PortRange::ALL,
-                    Peer::Group(GroupRef::Group(cluster_sg)),
-                    span,
-                    "eksctl: all traffic from the EKS cluster security group".into(),
-                );
-                rule.presence = presence;
-                model.group_mut(*shared_id).ingress.push(rule);
-            }
-            let mut rule = generated_rule(
-                Direction::Ingress,
-                Protocol::All,
-                PortRange::ALL,
-                Peer::Group(shared.clone()),
-                span,
-                "eksctl: all traffic from the shared node security group".into(),
-            );
-            rule.presence = presence;
-            model.group_mut(cluster_sg).ingress.push(rule);
-        }
-
-        // The VPC CIDR (SSH with private networking): as written, eksctl's
-        // default for a VPC it creates, unknown for an existing VPC.
-        let vpc_cidr = match vpc_entry("cidr") {
-            Some(e) => text(&e.value).map_or(Peer::Unknown, |c| Peer::cidr(&c)),
-            None if uses_existing_vpc(vpc) => Peer::Unknown,
-            None => Peer::cidr(DEFAULT_VPC_CIDR),
-        };
-
-        let ip_family = match doc.path(&["kubernetesNetworkConfig", "ipFamily"]) {
-            None => IpFamily::Ipv4,
-            Some(n) if n.is_null() => IpFamily::Ipv4,
-            Some(n) => match text(n).map(|t| t.to_ascii_lowercase()).as_deref() {
-                Some("ipv4") => IpFamily::Ipv4,
-                Some("ipv6") => IpFamily::Ipv6,
-                _ => IpFamily::Unknown,
-            },
-        };
-
+        let control_plane = ControlPlane::of(doc, vpc, &label, span, model);
+        let shared = shared_group(vpc, &label, span, cluster_sg, model);
         let (endpoint, creates_private_endpoints) = endpoint(doc, vpc);
 
         let k8s_version = match metadata.and_then(|m| m.get("version")) {
@@ -305,13 +155,13 @@ impl ClusterContext {
             address: format!("ClusterConfig {label}"),
             name: name.clone().map_or(Known::Unknown, Known::Value),
             span,
-            creation_groups,
+            creation_groups: control_plane.creation_groups,
             explicit_group_expected: false,
             vpc_config_span: doc.entry("vpc").map(Entry::span),
-            creation_groups_span,
-            creation_group_spans,
+            creation_groups_span: control_plane.creation_groups_span,
+            creation_group_spans: control_plane.creation_group_spans,
             cluster_sg,
-            ip_family,
+            ip_family: ip_family(doc),
             endpoint,
             creates_private_endpoints,
         };
@@ -322,10 +172,10 @@ impl ClusterContext {
             name,
             label,
             id,
-            control_plane,
-            generated_control_plane,
+            control_plane: control_plane.group,
+            generated_control_plane: control_plane.generated,
             shared,
-            vpc_cidr,
+            vpc_cidr: vpc_cidr(vpc),
             k8s_version,
         }
     }
@@ -615,6 +465,200 @@ impl ClusterContext {
     }
 }
 
+/// The groups given to the cluster at creation, and the one eksctl's node
+/// rules pair with.
+struct ControlPlane {
+    creation_groups: GroupList,
+    creation_groups_span: Option<Span>,
+    creation_group_spans: Vec<Span>,
+    /// `vpc.securityGroup`, the first of `controlPlaneSecurityGroupIDs`, or
+    /// eksctl's own group.
+    group: GroupRef,
+    generated: Option<SgId>,
+}
+
+impl ControlPlane {
+    /// `securityGroup` wins over `controlPlaneSecurityGroupIDs`; eksctl makes
+    /// a group of its own when neither is set.
+    fn of(doc: &Node, vpc: Option<&Node>, label: &str, span: Span, model: &mut Model) -> Self {
+        let vpc_entry = |key: &str| vpc.and_then(|v| v.entry(key));
+        if let Some(entry) = vpc_entry("securityGroup") {
+            if let Some(id) = text(&entry.value) {
+                let group = GroupRef::External(id);
+                return ControlPlane {
+                    creation_groups: GroupList::Groups(vec![group.clone()]),
+                    creation_groups_span: Some(entry.span()),
+                    creation_group_spans: vec![entry.value.span],
+                    group,
+                    generated: None,
+                };
+            }
+        }
+        if let Some(entry) = vpc_entry("controlPlaneSecurityGroupIDs") {
+            let unresolved = || GroupRef::External("vpc.controlPlaneSecurityGroupIDs".into());
+            match IdList::of(&entry.value) {
+                IdList::Ids(items) if items.is_empty() => {}
+                IdList::Ids(items) => {
+                    let refs: Vec<GroupRef> = items
+                        .iter()
+                        .map(|i| i.group_ref("an entry of vpc.controlPlaneSecurityGroupIDs"))
+                        .collect();
+                    let group = refs.first().cloned().unwrap_or_else(unresolved);
+                    let creation_groups = if items.iter().all(|i| i.id.is_some()) {
+                        GroupList::Groups(refs)
+                    } else {
+                        GroupList::Unknown
+                    };
+                    return ControlPlane {
+                        creation_groups,
+                        creation_groups_span: Some(entry.span()),
+                        creation_group_spans: items.iter().map(|i| i.span).collect(),
+                        group,
+                        generated: None,
+                    };
+                }
+                IdList::Unreadable => {
+                    return ControlPlane {
+                        creation_groups: GroupList::Unknown,
+                        creation_groups_span: Some(entry.span()),
+                        creation_group_spans: Vec::new(),
+                        group: unresolved(),
+                        generated: None,
+                    };
+                }
+            }
+        }
+
+        let mut sg = generated_group(
+            format!("eksctl control plane security group of {label}"),
+            span,
+        );
+        // TCP 443 from the extra VPC CIDRs and the remote (hybrid) networks.
+        let mut cidrs = Vec::new();
+        for key in ["extraCIDRs", "extraIPv6CIDRs"] {
+            if let Some(items) = vpc.and_then(|v| v.get(key)).and_then(Node::as_seq) {
+                cidrs.extend(items.iter().map(|n| (n, "an extra VPC CIDR")));
+            }
+        }
+        for key in ["remoteNodeNetworks", "remotePodNetworks"] {
+            let networks = doc
+                .path(&["remoteNetworkConfig", key])
+                .and_then(Node::as_seq)
+                .unwrap_or(&[]);
+            for network in networks {
+                if let Some(items) = network.get("cidrs").and_then(Node::as_seq) {
+                    cidrs.extend(items.iter().map(|n| (n, "a remote network")));
+                }
+            }
+        }
+        for (node, what) in cidrs {
+            let peer = text(node).map_or(Peer::Unknown, |c| Peer::cidr(&c));
+            sg.ingress.push(generated_rule(
+                Direction::Ingress,
+                Protocol::Tcp,
+                PortRange::single(443),
+                peer,
+                node.span,
+                format!("eksctl: API server access from {what}"),
+            ));
+        }
+        let cp = model.add_group(sg);
+        ControlPlane {
+            creation_groups: GroupList::Groups(vec![GroupRef::Group(cp)]),
+            creation_groups_span: None,
+            creation_group_spans: vec![span],
+            group: GroupRef::Group(cp),
+            generated: Some(cp),
+        }
+    }
+}
+
+/// The shared node group (`vpc.sharedNodeSecurityGroup` or eksctl's own,
+/// with its self rule) and, unless `manageSharedNodeSecurityGroupRules` is
+/// false, all traffic both ways between it and the EKS cluster SG.
+fn shared_group(
+    vpc: Option<&Node>,
+    label: &str,
+    span: Span,
+    cluster_sg: SgId,
+    model: &mut Model,
+) -> GroupRef {
+    let vpc_entry = |key: &str| vpc.and_then(|v| v.entry(key));
+    let shared = match vpc_entry("sharedNodeSecurityGroup").and_then(|e| text(&e.value)) {
+        Some(id) => GroupRef::External(id),
+        None => {
+            let mut sg = generated_group(
+                format!("eksctl shared node security group of {label}"),
+                span,
+            );
+            sg.ingress.push(generated_rule(
+                Direction::Ingress,
+                Protocol::All,
+                PortRange::ALL,
+                Peer::SelfRef,
+                span,
+                "eksctl: nodes talk to each other (all traffic)".into(),
+            ));
+            GroupRef::Group(model.add_group(sg))
+        }
+    };
+    let manage_rules = Flag::of(vpc_entry("manageSharedNodeSecurityGroupRules").map(|e| &e.value));
+    if manage_rules.is_false() {
+        return shared;
+    }
+    let presence = if manage_rules == Flag::Unreadable {
+        Presence::Conditional
+    } else {
+        Presence::Always
+    };
+    if let GroupRef::Group(shared_id) = &shared {
+        let mut rule = generated_rule(
+            Direction::Ingress,
+            Protocol::All,
+            PortRange::ALL,
+            Peer::Group(GroupRef::Group(cluster_sg)),
+            span,
+            "eksctl: all traffic from the EKS cluster security group".into(),
+        );
+        rule.presence = presence;
+        model.group_mut(*shared_id).ingress.push(rule);
+    }
+    let mut rule = generated_rule(
+        Direction::Ingress,
+        Protocol::All,
+        PortRange::ALL,
+        Peer::Group(shared.clone()),
+        span,
+        "eksctl: all traffic from the shared node security group".into(),
+    );
+    rule.presence = presence;
+    model.group_mut(cluster_sg).ingress.push(rule);
+    shared
+}
+
+/// The VPC CIDR (SSH with private networking): as written, eksctl's default
+/// for a VPC it creates, unknown for an existing VPC.
+fn vpc_cidr(vpc: Option<&Node>) -> Peer {
+    match vpc.and_then(|v| v.get("cidr")).filter(|n| !n.is_null()) {
+        Some(n) => text(n).map_or(Peer::Unknown, |c| Peer::cidr(&c)),
+        None if uses_existing_vpc(vpc) => Peer::Unknown,
+        None => Peer::cidr(DEFAULT_VPC_CIDR),
+    }
+}
+
+/// `kubernetesNetworkConfig.ipFamily`, case-insensitive; IPv4 by default.
+fn ip_family(doc: &Node) -> IpFamily {
+    match doc.path(&["kubernetesNetworkConfig", "ipFamily"]) {
+        None => IpFamily::Ipv4,
+        Some(n) if n.is_null() => IpFamily::Ipv4,
+        Some(n) => match text(n).map(|t| t.to_ascii_lowercase()).as_deref() {
+            Some("ipv4") => IpFamily::Ipv4,
+            Some("ipv6") => IpFamily::Ipv6,
+            _ => IpFamily::Unknown,
+        },
+    }
+}
+
 /// The endpoint settings, and whether eksctl creates the VPC endpoints of a
 /// private cluster.
 fn endpoint(doc: &Node, vpc: Option<&Node>) -> (Endpoint, bool) {
@@ -799,10 +843,6 @@ impl IdList {
             ),
             None => IdList::Unreadable,
         }
-    }
-
-    fn is_empty(&self) -> bool {
-        matches!(self, IdList::Ids(items) if items.is_empty())
     }
 }
 

@@ -1,6 +1,7 @@
 //! Reporters: findings in, text out. A reporter knows findings and rule
 //! metadata, never the rules themselves.
 
+pub mod graph;
 pub mod human;
 pub mod json;
 pub mod sarif;

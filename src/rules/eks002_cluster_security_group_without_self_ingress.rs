@@ -46,11 +46,16 @@ resource "aws_security_group" "shared" {
 In CloudFormation, add an `AWS::EC2::SecurityGroupIngress` whose `GroupId` and
 `SourceSecurityGroupId` are both the group.
 
+## Formats
+CloudFormation and Terraform. eksctl configs are read too, but cannot fail
+this rule: the groups eksctl generates carry the rules, and groups given to it
+by ID are defined elsewhere, so their rules are unknown.
+
 ## References
 Amazon EKS security group requirements (seed S1, S2).
 "#,
     seed: &["S1", "S2"],
-    formats: &["cloudformation-yaml", "cloudformation-json", "terraform", "eksctl"],
+    formats: &["cloudformation-yaml", "cloudformation-json", "terraform"],
     security_severity: "6.0",
 };
 

@@ -47,11 +47,16 @@ SharedSecurityGroup:
 Add outbound rules to the group itself for TCP 10250, TCP 53 and UDP 53, or keep
 the default outbound rule that allows all traffic.
 
+## Formats
+CloudFormation and Terraform. eksctl configs are read too, but cannot fail
+this rule: the groups eksctl generates carry the rules, and groups given to it
+by ID are defined elsewhere, so their rules are unknown.
+
 ## References
 Amazon EKS security group requirements (seed S2, S5).
 "#,
     seed: &["S2", "S5"],
-    formats: &["cloudformation-yaml", "cloudformation-json", "terraform", "eksctl"],
+    formats: &["cloudformation-yaml", "cloudformation-json", "terraform"],
     security_severity: "7.0",
 };
 

@@ -70,7 +70,9 @@ pub fn parse(file: FileId, text: &str, limits: Limits) -> Result<Node, ParseErro
 pub fn key_expression(entry: &Entry) -> Option<Node> {
     let key = entry.key.as_str();
     let first = key.chars().next()?;
-    if !matches!(first, '"' | '(') {
+    // A key kept as source text spans exactly its text; a string literal's
+    // span also covers its quotes, so `"(a)" = 1` is not parsed again.
+    if !matches!(first, '"' | '(') || entry.key_span.len() != key.len() {
         return None;
     }
     let expr = hcl_edit::parser::parse_expr(key).ok()?;
@@ -124,11 +126,8 @@ fn shift(mut node: Node, base: usize) -> Node {
                 walk(a, base, depth + 1);
                 walk(b, base, depth + 1);
             }
-            Value::Null
-            | Value::Bool(_)
-            | Value::Number(_)
-            | Value::String(_)
-            | Value::Expr(_) => {}
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) | Value::Expr(_) => {
+            }
         }
     }
     walk(&mut node, u32::try_from(base).unwrap_or(u32::MAX), 0);
@@ -245,7 +244,9 @@ impl Converter<'_> {
             Expression::StringTemplate(t) => self.template(t, span, depth),
             Expression::HeredocTemplate(h) => self.template(&h.template, span, depth),
             Expression::Parenthesis(p) => return self.expr(p.inner(), span, depth + 1),
-            Expression::Variable(v) => Value::Reference(vec![RefPart::Attr(v.as_str().to_string())]),
+            Expression::Variable(v) => {
+                Value::Reference(vec![RefPart::Attr(v.as_str().to_string())])
+            }
             Expression::Conditional(c) => Value::Conditional(
                 Box::new(self.expr(&c.cond_expr, span, depth + 1)),
                 Box::new(self.expr(&c.true_expr, span, depth + 1)),
@@ -663,7 +664,10 @@ v = upper([1][0])
                 RefPart::Attr("id".into()),
             ])
         );
-        assert_eq!(slice(text, attr(&root, "g").span), "aws_security_group.nodes.id");
+        assert_eq!(
+            slice(text, attr(&root, "g").span),
+            "aws_security_group.nodes.id"
+        );
         match &attr(&root, "h").value {
             Value::Reference(p) => {
                 assert_eq!(p.len(), 3);
@@ -714,7 +718,9 @@ v = upper([1][0])
             other => panic!("{other:?}"),
         }
         assert!(matches!(attr(&root, "s").value, Value::Expr(_)));
-        assert!(matches!(&attr(&root, "t").value, Value::Call(n, _) if n == "provider::aws::arn_parse"));
+        assert!(
+            matches!(&attr(&root, "t").value, Value::Call(n, _) if n == "provider::aws::arn_parse")
+        );
         match &attr(&root, "u").value {
             Value::Reference(p) => assert_eq!(p.len(), 5),
             other => panic!("{other:?}"),
@@ -732,9 +738,17 @@ v = upper([1][0])
         let entry = &attr(&root, "tags").as_map().unwrap()[0];
         assert_eq!(entry.key, "\"kubernetes.io/cluster/${var.name}\"");
         let node = key_expression(entry).unwrap();
+        // A literal key is never parsed again.
+        let root = parse_ok("m = { \"(a)\" = 1, \"\\\"q\" = 2 }\n");
+        for e in attr(&root, "m").as_map().unwrap() {
+            assert_eq!(key_expression(e), None, "{e:?}");
+        }
         match &node.value {
             Value::Template(parts) => {
-                assert_eq!(parts[0], TemplatePart::Literal("kubernetes.io/cluster/".into()));
+                assert_eq!(
+                    parts[0],
+                    TemplatePart::Literal("kubernetes.io/cluster/".into())
+                );
                 match &parts[1] {
                     TemplatePart::Interpolation(n) => assert_eq!(slice(text, n.span), "var.name"),
                     other => panic!("{other:?}"),
@@ -750,7 +764,11 @@ v = upper([1][0])
         let err = parse(F, text, Limits::default()).unwrap_err();
         assert!(!err.message.contains('\n'));
         assert!(!err.message.ends_with('.'));
-        assert!(err.message.chars().next().is_some_and(|c| !c.is_uppercase()));
+        assert!(err
+            .message
+            .chars()
+            .next()
+            .is_some_and(|c| !c.is_uppercase()));
         assert!(err.span.start as usize <= text.len());
         let err = parse(F, "a = \"unterminated\n", Limits::default()).unwrap_err();
         assert!(!err.message.is_empty());
@@ -764,7 +782,10 @@ v = upper([1][0])
         assert_eq!(err.message, "expected `]`");
         let err = parse(F, "x = \"\\q\"", Limits::default()).unwrap_err();
         assert_eq!(err.span.start, 7);
-        assert!(err.message.starts_with("invalid escape sequence"), "{err:?}");
+        assert!(
+            err.message.starts_with("invalid escape sequence"),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -791,7 +812,11 @@ v = upper([1][0])
             ..Limits::default()
         };
         let text = "# [[[[[[\n// ((((((\n/* {{{{{{ */\na = \"[[[[[[[\"\nb = <<EOF\n{{{{{{{{\nEOF\nc = [[1]]\n";
-        assert!(parse(F, text, limits).is_ok(), "{:?}", parse(F, text, limits));
+        assert!(
+            parse(F, text, limits).is_ok(),
+            "{:?}",
+            parse(F, text, limits)
+        );
         assert!(parse(F, "c = [[[[1]]]]\n", limits).is_err());
     }
 
@@ -807,9 +832,30 @@ v = upper([1][0])
     #[test]
     fn garbage_never_panics() {
         let samples = [
-            "", "\n", "{", "}", "a", "a =", "a = [", "a = {", "\"", "<<EOF", "a = <<EOF\n",
-            "a = \"${\"", "a = \"${", "a = 1 ?", "é = 1", "a = \u{feff}", "a = x.", "a = x[",
-            "/*", "a = -", "a = \"\\", "a b c", "a \"b\" {}", "a = 1\u{1F600}",
+            "",
+            "\n",
+            "{",
+            "}",
+            "a",
+            "a =",
+            "a = [",
+            "a = {",
+            "\"",
+            "<<EOF",
+            "a = <<EOF\n",
+            "a = \"${\"",
+            "a = \"${",
+            "a = 1 ?",
+            "é = 1",
+            "a = \u{feff}",
+            "a = x.",
+            "a = x[",
+            "/*",
+            "a = -",
+            "a = \"\\",
+            "a b c",
+            "a \"b\" {}",
+            "a = 1\u{1F600}",
         ];
         for s in samples {
             let _ = parse(F, s, Limits::default());

@@ -143,7 +143,6 @@ impl Ev {
 #[derive(Debug)]
 pub(super) struct Resource<'a> {
     pub ty: &'a str,
-    pub name: &'a str,
     /// `type.name`.
     pub address: String,
     /// The block body (its span is the whole block).
@@ -196,7 +195,6 @@ impl<'a> Module<'a> {
                     ("resource" | "data", [ty, name]) => {
                         let res = Resource {
                             ty: ty.key.as_str(),
-                            name: name.key.as_str(),
                             address: format!("{}.{}", ty.key, name.key),
                             body,
                             header: entry.key_span.join(name.key_span),
@@ -284,7 +282,21 @@ pub(super) fn render(node: &Node) -> String {
         Value::String(s) | Value::Number(s) => s.clone(),
         Value::Bool(b) => b.to_string(),
         Value::Null => "null".into(),
-        Value::Template(_) => "a string template".into(),
+        Value::Template(parts) => {
+            let mut out = String::from("\"");
+            for part in parts {
+                match part {
+                    TemplatePart::Literal(s) => out.push_str(s),
+                    TemplatePart::Interpolation(n) => {
+                        out.push_str("${");
+                        out.push_str(&render(n));
+                        out.push('}');
+                    }
+                }
+            }
+            out.push('"');
+            out
+        }
         Value::Conditional(..) => "a conditional expression".into(),
         Value::Seq(_) => "a list".into(),
         Value::Map(_) => "a map".into(),
@@ -296,12 +308,22 @@ const MAX_DEPTH: usize = 48;
 const BUDGET: usize = 500_000;
 const MEMO_CAP: usize = 20_000;
 
+/// The iterator of a `dynamic` block being expanded.
+#[derive(Debug, Clone)]
+pub(super) struct Binding {
+    pub name: String,
+    pub key: Ev,
+    pub value: Ev,
+}
+
 /// Evaluates expressions of one module.
 pub(super) struct Evaluator<'m, 'a> {
     pub module: &'m Module<'a>,
     memo: RefCell<HashMap<String, Ev>>,
     visiting: RefCell<HashSet<String>>,
     budget: Cell<usize>,
+    /// Iterators in scope, innermost last.
+    scope: RefCell<Vec<Binding>>,
 }
 
 impl<'m, 'a> Evaluator<'m, 'a> {
@@ -311,7 +333,25 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             memo: RefCell::new(HashMap::new()),
             visiting: RefCell::new(HashSet::new()),
             budget: Cell::new(BUDGET),
+            scope: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Evaluates `f` with an iterator in scope.
+    pub fn with_binding<R>(&self, binding: Binding, f: impl FnOnce() -> R) -> R {
+        self.scope.borrow_mut().push(binding);
+        let out = f();
+        self.scope.borrow_mut().pop();
+        out
+    }
+
+    /// Evaluates `f` outside every iterator: for expressions written
+    /// elsewhere (locals, defaults, other resources).
+    fn isolated<R>(&self, f: impl FnOnce() -> R) -> R {
+        let saved = std::mem::take(&mut *self.scope.borrow_mut());
+        let out = f();
+        *self.scope.borrow_mut() = saved;
+        out
     }
 
     pub fn eval(&self, node: &Node) -> Ev {
@@ -339,12 +379,9 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             Value::Bool(b) => Val::Bool(*b),
             Value::Number(n) => Val::Num(n.clone()),
             Value::String(s) => Val::Str(s.clone()),
-            Value::Seq(items) => Val::List(
-                items
-                    .iter()
-                    .map(|n| self.eval_at(n, depth + 1))
-                    .collect(),
-            ),
+            Value::Seq(items) => {
+                Val::List(items.iter().map(|n| self.eval_at(n, depth + 1)).collect())
+            }
             Value::Map(entries) => self.map(entries, node, depth),
             Value::Tagged(..) | Value::Expr(_) => Val::Unknown(render(node)),
             Value::Reference(parts) => return self.reference(parts, node, depth),
@@ -399,6 +436,22 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         let Some(root) = attr(0) else {
             return unknown();
         };
+        let bound = self
+            .scope
+            .borrow()
+            .iter()
+            .rev()
+            .find(|b| b.name == root)
+            .cloned();
+        if let Some(binding) = bound {
+            let value = match attr(1) {
+                Some("key") => binding.key,
+                Some("value") => binding.value,
+                _ => return unknown(),
+            };
+            let value = Ev::new(value.v, span);
+            return self.apply(value, parts.get(2..).unwrap_or(&[]), &desc(), depth);
+        }
         match root {
             "var" => {
                 let Some(name) = attr(1) else {
@@ -406,7 +459,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 };
                 match self.module.variables.get(name) {
                     Some(Some(default)) => {
-                        let value = self.eval_at(default, depth + 1);
+                        let value = self.isolated(|| self.eval_at(default, depth + 1));
                         let value = Ev::new(value.v, span);
                         self.apply(value, parts.get(2..).unwrap_or(&[]), &desc(), depth)
                     }
@@ -438,18 +491,22 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 if let Some(RefPart::Index(_)) = rest.first() {
                     rest = rest.get(1..).unwrap_or(&[]);
                 }
-                // A data source's argument reads back as written.
-                match rest.first() {
-                    Some(RefPart::Attr(a)) if a != "id" => {
-                        match res.body.entry(a).filter(|e| !is_block(e)) {
-                            Some(e) => {
-                                let v = self.eval_at(&e.value, depth + 1);
-                                let v = Ev::new(v.v, span);
-                                self.apply(v, rest.get(1..).unwrap_or(&[]), &desc(), depth)
-                            }
-                            None => external,
+                // A data source's argument reads back as written; an EKS
+                // cluster's ID is its name.
+                let arg = match rest.first() {
+                    Some(RefPart::Attr(a)) if a == "id" && ty == "aws_eks_cluster" => Some("name"),
+                    Some(RefPart::Attr(a)) if a != "id" => Some(a.as_str()),
+                    _ => None,
+                };
+                match arg {
+                    Some(a) => match res.body.entry(a).filter(|e| !is_block(e)) {
+                        Some(e) => {
+                            let v = self.isolated(|| self.eval_at(&e.value, depth + 1));
+                            let v = Ev::new(v.v, span);
+                            self.apply(v, rest.get(1..).unwrap_or(&[]), &desc(), depth)
                         }
-                    }
+                        None => external,
+                    },
                     _ => external,
                 }
             }
@@ -463,7 +520,6 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 }
             }
         }
-        .with_desc_fallback(&desc())
     }
 
     /// The value of a local, memoised; `None` for an unknown local or a
@@ -481,7 +537,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         if !self.visiting.borrow_mut().insert(key.clone()) {
             return None;
         }
-        let mut value = self.eval_at(node, depth + 1);
+        let mut value = self.isolated(|| self.eval_at(node, depth + 1));
         self.visiting.borrow_mut().remove(&key);
         if value.size_capped(MEMO_CAP) > MEMO_CAP {
             value = Ev::new(Val::Unknown(key.clone()), value.span);
@@ -542,7 +598,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 if !self.visiting.borrow_mut().insert(key.clone()) {
                     return Ev::new(Val::Unknown(desc), span);
                 }
-                let v = self.eval_at(&entry.value, depth + 1);
+                let v = self.isolated(|| self.eval_at(&entry.value, depth + 1));
                 self.visiting.borrow_mut().remove(&key);
                 return self.apply(Ev::new(v.v, span), after, &desc, depth);
             }
@@ -584,16 +640,20 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                         .collect();
                     return Ev::new(Val::OneOf(alts), span);
                 }
-                (RefPart::Attr(a), Val::Map(items)) => match items.into_iter().find(|m| &m.key == a)
-                {
-                    Some(item) => item.val,
-                    None => return Ev::new(Val::Unknown(desc.to_string()), span),
-                },
+                (RefPart::Attr(a), Val::Map(items)) => {
+                    match items.into_iter().find(|m| &m.key == a) {
+                        Some(item) => item.val,
+                        None => return Ev::new(Val::Unknown(desc.to_string()), span),
+                    }
+                }
                 (RefPart::Index(idx), v) => {
                     let idx = self.eval_at(idx, depth + 1);
                     match (v, idx.as_i64(), idx.as_text()) {
                         (Val::List(items), Some(n), _) => {
-                            match usize::try_from(n).ok().and_then(|n| items.into_iter().nth(n)) {
+                            match usize::try_from(n)
+                                .ok()
+                                .and_then(|n| items.into_iter().nth(n))
+                            {
                                 Some(item) => item,
                                 None => return Ev::new(Val::Unknown(desc.to_string()), span),
                             }
@@ -627,6 +687,11 @@ impl<'m, 'a> Evaluator<'m, 'a> {
     }
 
     fn template(&self, parts: &[TemplatePart], node: &Node, depth: usize) -> Val {
+        // `"${expr}"` alone is the value itself, not its text (how
+        // Terraform 0.11-style lists of references keep working).
+        if let [TemplatePart::Interpolation(n)] = parts {
+            return self.eval_at(n, depth + 1).v;
+        }
         let mut out = String::new();
         for part in parts {
             match part {
@@ -677,7 +742,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 if !self.visiting.borrow_mut().insert(key.clone()) {
                     return None;
                 }
-                let v = self.eval_at(name, depth + 1);
+                let v = self.isolated(|| self.eval_at(name, depth + 1));
                 self.visiting.borrow_mut().remove(&key);
                 v.as_text().map(str::to_string)
             }
@@ -769,7 +834,9 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             }
             ("one", [one]) => match &one.v {
                 Val::List(items) if items.is_empty() => Val::Null,
-                Val::List(items) if items.len() == 1 => items[0].v.clone(),
+                Val::List(items) if items.len() == 1 => {
+                    items.first().map_or_else(unknown, |i| i.v.clone())
+                }
                 _ => unknown(),
             },
             ("coalesce", _) => {
@@ -790,21 +857,5 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             },
             _ => unknown(),
         }
-    }
-}
-
-trait DescFallback {
-    fn with_desc_fallback(self, desc: &str) -> Self;
-}
-
-impl DescFallback for Ev {
-    /// An unknown value without a description takes the reference's text.
-    fn with_desc_fallback(mut self, desc: &str) -> Self {
-        if let Val::Unknown(d) | Val::External(d) = &mut self.v {
-            if d.is_empty() {
-                *d = desc.to_string();
-            }
-        }
-        self
     }
 }

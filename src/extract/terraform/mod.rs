@@ -1,9 +1,842 @@
-//! Extractor stub (being written).
+//! Terraform: one module (every `.tf` file of a directory, parsed by the HCL
+//! front end) to a [`Model`] fragment.
+//!
+//! The module is read in two steps. First every `variable` default, every
+//! `locals` entry and every `resource`/`data` block is gathered by address,
+//! across files, so that references resolve whatever file they sit in. Then
+//! the EKS items are built from the resources, with a small evaluator
+//! ([`eval`]) that knows literals, variables' defaults, locals, templates,
+//! references to resources of the module and a few list functions. What it
+//! cannot resolve stays unknown.
+//!
+//! Span conventions (all point into the given files):
+//! - a resource (cluster, group, node group, endpoint): its header, from the
+//!   `resource` keyword through the name label;
+//! - an inline rule: its `ingress`/`egress` block (or the object in the
+//!   attribute form); a standalone rule resource: its whole block;
+//! - settings (`vpc_config`, `security_group_ids`, `remote_access`, ...): the
+//!   block, or the attribute from its name through its value;
+//! - generated items (the EKS cluster SG, the remote-access group): the
+//!   resource or block that causes them.
+//!
+//! Choices worth knowing:
+//! - `count`/`for_each` that evaluate to zero instances drop the resource; a
+//!   standalone rule whose `count` is unknown, or that has `for_each`, is
+//!   `Presence::Conditional` (instances are not expanded yet).
+//! - `dynamic "ingress"`/`"egress"` blocks and unresolvable rule lists mark
+//!   the group's rules incomplete.
+//! - An Auto Scaling group counts as EKS nodes only when a tag key starts
+//!   with `kubernetes.io/cluster/`; when the rest of the key is unknown the
+//!   node group keeps an unknown cluster link.
+//! - A VPC endpoint's service whose only unknown parts come from data
+//!   sources (typically the region) keeps its text with `*` in their place:
+//!   `com.amazonaws.*.ecr.api`.
 
-use crate::model::Model;
-use crate::source::FileId;
-use crate::syntax::Node;
+mod eval;
+mod rules;
+#[cfg(test)]
+mod tests;
 
-pub fn extract(_files: &[(FileId, &Node)]) -> Model {
-    Model::default()
+use std::collections::HashMap;
+
+use crate::model::{
+    Cluster, ClusterId, ClusterLink, ClusterSgAttachment, Endpoint, GroupList, GroupOrigin,
+    GroupRef, IpFamily, Known, Model, NodeGroup, NodeGroupKind, Note, Presence, RemoteAccess,
+    SecurityGroup, SgId, VpcEndpoint,
+};
+use crate::source::{FileId, Span};
+use crate::syntax::{hcl, Node, TemplatePart, Value};
+
+use eval::{block_labels, is_block, Binding, Ev, Evaluator, Module, Resource, Val, GROUP_TYPES};
+
+/// Extracts one Terraform module: all `.tf` files of a directory.
+pub fn extract(files: &[(FileId, &Node)]) -> Model {
+    let roots: Vec<&Node> = files.iter().map(|(_, node)| *node).collect();
+    let module = Module::collect(&roots);
+    let mut x = Extractor {
+        ev: Evaluator::new(&module),
+        model: Model::default(),
+        groups: HashMap::new(),
+        cluster_sgs: HashMap::new(),
+        clusters: HashMap::new(),
+        templates: HashMap::new(),
+        configs: HashMap::new(),
+    };
+    x.run();
+    x.model
+}
+
+struct Extractor<'m, 'a> {
+    ev: Evaluator<'m, 'a>,
+    model: Model,
+    /// Security group resources by address.
+    groups: HashMap<String, SgId>,
+    /// The EKS cluster SG of each `aws_eks_cluster`, by the cluster's address.
+    cluster_sgs: HashMap<String, SgId>,
+    clusters: HashMap<String, ClusterId>,
+    /// Groups set by each launch template, by address.
+    templates: HashMap<String, GroupList>,
+    /// Groups of each launch configuration, by address.
+    configs: HashMap<String, GroupList>,
+}
+
+impl<'m, 'a> Extractor<'m, 'a> {
+    fn module(&self) -> &'m Module<'a> {
+        self.ev.module
+    }
+
+    fn run(&mut self) {
+        let module = self.module();
+        let resources: Vec<&'m Resource<'a>> = module
+            .resources
+            .iter()
+            .filter(|r| self.presence(r).is_some())
+            .collect();
+        let of_type = |ty: &str| -> Vec<&'m Resource<'a>> {
+            resources.iter().copied().filter(|r| r.ty == ty).collect()
+        };
+
+        // Groups first (empty), then clusters with their implicit groups, so
+        // that every rule can name any of them.
+        for res in resources.iter().filter(|r| GROUP_TYPES.contains(&r.ty)) {
+            let id = self.model.add_group(SecurityGroup::new(
+                res.address.clone(),
+                GroupOrigin::Defined,
+                res.header,
+            ));
+            self.groups.insert(res.address.clone(), id);
+        }
+        let clusters = of_type("aws_eks_cluster");
+        let base = self.model.next_cluster_id().0;
+        let mut names = Vec::with_capacity(clusters.len());
+        for (i, res) in clusters.iter().enumerate() {
+            // An empty name is never a cluster's: the caller sets it.
+            let name = res
+                .body
+                .get("name")
+                .and_then(|n| self.ev.eval(n).as_text().map(str::to_string))
+                .filter(|n| !n.is_empty());
+            let label = name.clone().unwrap_or_else(|| res.address.clone());
+            let cid = ClusterId(base + u32::try_from(i).unwrap_or(u32::MAX));
+            let sg = self.model.add_eks_cluster_sg(cid, &label, res.header);
+            self.cluster_sgs.insert(res.address.clone(), sg);
+            names.push(name);
+        }
+        for (res, name) in clusters.iter().zip(names) {
+            self.cluster(res, name);
+        }
+
+        for res in resources.iter().filter(|r| GROUP_TYPES.contains(&r.ty)) {
+            self.group_body(res);
+        }
+        for res in &resources {
+            match res.ty {
+                "aws_security_group_rule" => self.legacy_rule(res),
+                "aws_vpc_security_group_ingress_rule" => {
+                    self.vpc_rule(res, crate::model::Direction::Ingress)
+                }
+                "aws_vpc_security_group_egress_rule" => {
+                    self.vpc_rule(res, crate::model::Direction::Egress)
+                }
+                _ => {}
+            }
+        }
+
+        for res in of_type("aws_launch_template") {
+            let groups = self.launch_template_groups(res);
+            self.templates.insert(res.address.clone(), groups);
+        }
+        for res in of_type("aws_launch_configuration") {
+            let groups = match res.body.get("security_groups") {
+                Some(node) => self.group_list(&self.ev.eval(node)).0,
+                None => GroupList::Absent,
+            };
+            self.configs.insert(res.address.clone(), groups);
+        }
+        for res in of_type("aws_eks_node_group") {
+            self.node_group(res);
+        }
+        for res in of_type("aws_autoscaling_group") {
+            self.autoscaling_group(res);
+        }
+        for res in of_type("aws_vpc_endpoint") {
+            self.endpoint(res);
+        }
+    }
+
+    /// Whether a resource exists: `None` when `count`/`for_each` give no
+    /// instance, `Conditional` when they are unknown (or `for_each`).
+    fn presence(&self, res: &Resource<'_>) -> Option<Presence> {
+        if let Some(count) = res.body.get("count") {
+            let ev = self.ev.eval(count);
+            return match ev.as_i64().or_else(|| ev.as_bool().map(i64::from)) {
+                Some(n) if n <= 0 => None,
+                Some(_) => Some(Presence::Always),
+                None => Some(Presence::Conditional),
+            };
+        }
+        if let Some(for_each) = res.body.get("for_each") {
+            return match &self.ev.eval(for_each).v {
+                Val::List(items) if items.is_empty() => None,
+                Val::Map(items) if items.is_empty() => None,
+                _ => Some(Presence::Conditional),
+            };
+        }
+        Some(Presence::Always)
+    }
+
+    fn note(&mut self, span: Span, message: impl Into<String>) {
+        self.model.notes.push(Note {
+            span,
+            message: message.into(),
+        });
+    }
+
+    // ---- groups as values -------------------------------------------------
+
+    /// One group, from a scalar value: a group of the module, an implicit
+    /// cluster group, or a group defined elsewhere (an ID, a data source, a
+    /// variable without default). `None` for values that are not one group.
+    fn group_ref(&self, ev: &Ev) -> Option<GroupRef> {
+        match &ev.v {
+            Val::Group(address) => Some(match self.groups.get(address) {
+                Some(id) => GroupRef::Group(*id),
+                None => GroupRef::External(address.clone()),
+            }),
+            Val::ClusterSg(address) => Some(match self.cluster_sgs.get(address) {
+                Some(id) => GroupRef::Group(*id),
+                None => GroupRef::External(ev.describe()),
+            }),
+            Val::Str(s) => Some(GroupRef::External(s.clone())),
+            Val::Unknown(d) | Val::External(d) => Some(GroupRef::External(d.clone())),
+            _ => None,
+        }
+    }
+
+    /// A list of groups with the spans of its members (aligned when the
+    /// result is a plain `Groups`).
+    fn group_list(&self, ev: &Ev) -> (GroupList, Vec<Span>) {
+        match &ev.v {
+            Val::Null => (GroupList::Absent, Vec::new()),
+            Val::OneOf(alts) => {
+                let mut out: Vec<GroupList> = Vec::new();
+                for alt in alts {
+                    let (list, _) = self.group_list(alt);
+                    if !out.contains(&list) {
+                        out.push(list);
+                    }
+                }
+                match out.len() {
+                    1 => (out.pop().unwrap_or(GroupList::Unknown), Vec::new()),
+                    _ => (GroupList::OneOf(out), Vec::new()),
+                }
+            }
+            Val::List(_) => {
+                let alts = rules::list_alternatives(ev);
+                let mut lists: Vec<GroupList> = Vec::new();
+                let mut spans = Vec::new();
+                for alt in &alts {
+                    let list = match alt {
+                        Some(items) => {
+                            let refs: Option<Vec<GroupRef>> =
+                                items.iter().map(|i| self.group_ref(i)).collect();
+                            if alts.len() == 1 {
+                                spans = items.iter().map(|i| i.span).collect();
+                            }
+                            refs.map_or(GroupList::Unknown, GroupList::Groups)
+                        }
+                        None => GroupList::Unknown,
+                    };
+                    if !lists.contains(&list) {
+                        lists.push(list);
+                    }
+                }
+                match lists.len() {
+                    1 => {
+                        let list = lists.pop().unwrap_or(GroupList::Unknown);
+                        if !matches!(list, GroupList::Groups(_)) {
+                            spans.clear();
+                        }
+                        (list, spans)
+                    }
+                    _ => (GroupList::OneOf(lists), Vec::new()),
+                }
+            }
+            _ => (GroupList::Unknown, Vec::new()),
+        }
+    }
+
+    // ---- clusters ---------------------------------------------------------
+
+    fn cluster(&mut self, res: &Resource<'_>, name: Option<String>) {
+        let body = res.body;
+        let vpc = body.entry("vpc_config").filter(|e| is_block(e));
+        let vpc_body = vpc.map(|e| block_labels(&e.value).1);
+        let sg_entry = vpc_body.and_then(|v| v.entry("security_group_ids"));
+        let (creation_groups, creation_group_spans) = match sg_entry {
+            Some(entry) => self.group_list(&self.ev.eval(&entry.value)),
+            None => (GroupList::Absent, Vec::new()),
+        };
+        if let (Some(entry), GroupList::Unknown) = (sg_entry, &creation_groups) {
+            self.note(
+                entry.span(),
+                format!(
+                    "the security groups of {} could not be resolved",
+                    res.address
+                ),
+            );
+        }
+
+        let bool_setting = |key: &str, default: bool| -> (Known<bool>, Option<Span>) {
+            match vpc_body.and_then(|v| v.entry(key)) {
+                Some(e) => {
+                    let ev = self.ev.eval(&e.value);
+                    let known = match (ev.as_bool(), &ev.v) {
+                        (Some(b), _) => Known::Value(b),
+                        (None, Val::Null) => Known::Value(default),
+                        (None, Val::OneOf(alts)) => Known::OneOf(
+                            alts.iter()
+                                .map(|a| a.as_bool().map_or(Known::Unknown, Known::Value))
+                                .collect(),
+                        ),
+                        _ => Known::Unknown,
+                    };
+                    (known, Some(e.span()))
+                }
+                None => (Known::Value(default), None),
+            }
+        };
+        let (public_access, public_span) = bool_setting("endpoint_public_access", true);
+        let (private_access, private_span) = bool_setting("endpoint_private_access", false);
+        let cidrs_entry = vpc_body.and_then(|v| v.entry("public_access_cidrs"));
+        let texts = |ev: &Ev| -> Known<Vec<String>> {
+            match &ev.v {
+                Val::List(items) => items
+                    .iter()
+                    .map(|i| i.as_text().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+                    .map_or(Known::Unknown, Known::Value),
+                _ => Known::Unknown,
+            }
+        };
+        let public_access_cidrs = cidrs_entry.and_then(|e| {
+            let ev = self.ev.eval(&e.value);
+            match &ev.v {
+                Val::Null => None,
+                Val::OneOf(alts) => Some(Known::OneOf(alts.iter().map(texts).collect())),
+                _ => Some(texts(&ev)),
+            }
+        });
+
+        let ip_family = match body
+            .get("kubernetes_network_config")
+            .and_then(|k| block_labels(k).1.get("ip_family"))
+        {
+            None => IpFamily::Ipv4,
+            Some(node) => match self.ev.eval(node).as_text() {
+                Some(t) if t.eq_ignore_ascii_case("ipv6") => IpFamily::Ipv6,
+                Some(t) if t.eq_ignore_ascii_case("ipv4") => IpFamily::Ipv4,
+                _ if node.is_null() => IpFamily::Ipv4,
+                _ => IpFamily::Unknown,
+            },
+        };
+
+        let cluster_sg = match self.cluster_sgs.get(&res.address) {
+            Some(sg) => *sg,
+            None => return,
+        };
+        let cluster = Cluster {
+            address: res.address.clone(),
+            name: name.map_or(Known::Unknown, Known::Value),
+            span: res.header,
+            creation_groups,
+            explicit_group_expected: true,
+            vpc_config_span: vpc.map(|e| e.value.span),
+            creation_groups_span: sg_entry.map(|e| e.span()),
+            creation_group_spans,
+            cluster_sg,
+            ip_family,
+            endpoint: Endpoint {
+                public_access,
+                private_access,
+                public_access_cidrs,
+                span: public_span.or(private_span),
+                cidrs_span: cidrs_entry.map(|e| e.span()),
+            },
+            creates_private_endpoints: false,
+        };
+        let id = self.model.add_cluster(cluster);
+        self.clusters.insert(res.address.clone(), id);
+    }
+
+    // ---- launch templates and node groups ---------------------------------
+
+    fn launch_template_groups(&self, res: &Resource<'_>) -> GroupList {
+        let body = res.body;
+        let mut groups = GroupList::Absent;
+        for key in ["vpc_security_group_ids", "security_group_names"] {
+            if let Some(node) = body.get(key) {
+                groups = merge_lists(groups, self.group_list(&self.ev.eval(node)).0);
+            }
+        }
+        for inst in self.instances(body, "network_interfaces") {
+            let list = match inst {
+                Instance::Known { fields, .. } => match fields.field("security_groups") {
+                    Some(ev) => self.group_list(ev).0,
+                    None => GroupList::Absent,
+                },
+                Instance::Unknown(_) => GroupList::Unknown,
+            };
+            groups = merge_lists(groups, list);
+        }
+        groups
+    }
+
+    /// The groups of a launch template named by an `id`/`name` pair of
+    /// settings; `None` when the template cannot be resolved.
+    fn template_by(&self, spec: &Ev, id_key: &str, name_key: &str) -> Option<GroupList> {
+        let find = |ev: &Ev| -> Option<GroupList> {
+            match &ev.v {
+                Val::LaunchTemplate(address) => self.templates.get(address).cloned(),
+                Val::Str(name) => self.template_named(name),
+                _ => None,
+            }
+        };
+        match spec.field(id_key).filter(|e| !e.is_null()) {
+            Some(id) => find(id),
+            None => find(spec.field(name_key).filter(|e| !e.is_null())?),
+        }
+    }
+
+    /// Every instance of the nested block `name` in `body`: written blocks,
+    /// and `dynamic` blocks expanded over a known `for_each` (their iterator
+    /// bound while the content is evaluated).
+    fn instances(&self, body: &Node, name: &str) -> Vec<Instance> {
+        const MAX_INSTANCES: usize = 64;
+        let mut out = Vec::new();
+        for entry in body.as_map().unwrap_or(&[]) {
+            if !is_block(entry) {
+                continue;
+            }
+            if entry.key == name {
+                out.push(Instance::Known {
+                    fields: self.ev.eval(block_labels(&entry.value).1),
+                    span: entry.value.span,
+                });
+                continue;
+            }
+            if entry.key != "dynamic" {
+                continue;
+            }
+            let (labels, dynamic) = block_labels(&entry.value);
+            if labels.first().is_none_or(|l| l.key != name) {
+                continue;
+            }
+            let span = entry.value.span;
+            let iterator = match dynamic.get("iterator").map(|n| &n.value) {
+                Some(Value::Reference(parts)) => match parts.as_slice() {
+                    [crate::syntax::RefPart::Attr(n)] => n.clone(),
+                    _ => name.to_string(),
+                },
+                _ => name.to_string(),
+            };
+            let (Some(content), Some(for_each)) = (
+                dynamic.entry("content").filter(|e| is_block(e)),
+                dynamic.get("for_each"),
+            ) else {
+                out.push(Instance::Unknown(span));
+                continue;
+            };
+            let items: Vec<(Ev, Ev)> = match self.ev.eval(for_each).v {
+                Val::List(items) => items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (Ev::new(Val::Num(i.to_string()), v.span), v))
+                    .collect(),
+                Val::Map(items) => items
+                    .into_iter()
+                    .map(|m| (Ev::new(Val::Str(m.key), m.key_span), m.val))
+                    .collect(),
+                Val::Null => Vec::new(),
+                _ => {
+                    out.push(Instance::Unknown(span));
+                    continue;
+                }
+            };
+            if items.len() > MAX_INSTANCES {
+                out.push(Instance::Unknown(span));
+                continue;
+            }
+            for (key, value) in items {
+                let binding = Binding {
+                    name: iterator.clone(),
+                    key,
+                    value,
+                };
+                let fields = self
+                    .ev
+                    .with_binding(binding, || self.ev.eval(block_labels(&content.value).1));
+                out.push(Instance::Known { fields, span });
+            }
+        }
+        out
+    }
+
+    /// A template of the module by its `name`.
+    fn template_named(&self, name: &str) -> Option<GroupList> {
+        self.module()
+            .resources
+            .iter()
+            .filter(|r| r.ty == "aws_launch_template")
+            .find(|r| {
+                r.body
+                    .get("name")
+                    .is_some_and(|n| self.ev.eval(n).as_text() == Some(name))
+            })
+            .and_then(|r| self.templates.get(&r.address).cloned())
+    }
+
+    fn node_group(&mut self, res: &Resource<'_>) {
+        let body = res.body;
+        let cluster = match body.get("cluster_name") {
+            Some(node) => self.cluster_link(&self.ev.eval(node)),
+            None => ClusterLink::Unknown,
+        };
+        if cluster == ClusterLink::Unknown {
+            if let Some(e) = body.entry("cluster_name") {
+                self.note(
+                    e.span(),
+                    format!("the cluster of {} could not be resolved", res.address),
+                );
+            }
+        }
+        let (launch_template_groups, launch_template_unknown) =
+            match self.instances(body, "launch_template").into_iter().next() {
+                Some(Instance::Known { fields, span }) => {
+                    match self.template_by(&fields, "id", "name") {
+                        Some(groups) => (groups, false),
+                        None => {
+                            self.note(
+                                span,
+                                format!(
+                                    "the launch template of {} could not be resolved",
+                                    res.address
+                                ),
+                            );
+                            (GroupList::Unknown, true)
+                        }
+                    }
+                }
+                Some(Instance::Unknown(span)) => {
+                    self.note(
+                        span,
+                        format!("whether {} has a launch template is unknown", res.address),
+                    );
+                    (GroupList::Unknown, true)
+                }
+                None => (GroupList::Absent, false),
+            };
+        let name = body
+            .get("node_group_name")
+            .and_then(|n| self.ev.eval(n).as_text().map(str::to_string))
+            .filter(|n| !n.is_empty())
+            .map_or(Known::Unknown, Known::Value);
+        let remote_access = match self.instances(body, "remote_access").into_iter().next() {
+            Some(Instance::Known { fields, span }) => Some(self.remote_access(res, &fields, span)),
+            Some(Instance::Unknown(span)) => Some(RemoteAccess {
+                span,
+                key_set: Known::Unknown,
+                source_groups: GroupList::Unknown,
+                group: None,
+            }),
+            None => None,
+        };
+        self.model.add_node_group(NodeGroup {
+            address: res.address.clone(),
+            name,
+            span: res.header,
+            kind: NodeGroupKind::Managed,
+            cluster,
+            launch_template_groups,
+            launch_template_unknown,
+            cluster_sg: ClusterSgAttachment::UnlessLaunchTemplateSetsGroups,
+            additional_groups: Vec::new(),
+            remote_access,
+        });
+    }
+
+    fn cluster_link(&self, ev: &Ev) -> ClusterLink {
+        match &ev.v {
+            Val::Cluster(address) => match self.clusters.get(address) {
+                Some(id) => ClusterLink::Cluster(*id),
+                None => ClusterLink::Unknown,
+            },
+            // An empty name is a module's unset input, never a cluster's.
+            Val::Str(name) if !name.is_empty() => ClusterLink::Name(name.clone()),
+            _ => ClusterLink::Unknown,
+        }
+    }
+
+    /// The cluster a name designates: the module's cluster of that name, or
+    /// the name for linking across the scan.
+    fn cluster_by_name(&self, name: &str) -> ClusterLink {
+        if name.is_empty() {
+            return ClusterLink::Unknown;
+        }
+        self.model
+            .clusters
+            .iter()
+            .position(|c| c.name == Known::Value(name.to_string()))
+            .and_then(|i| u32::try_from(i).ok())
+            .map_or_else(
+                || ClusterLink::Name(name.to_string()),
+                |i| ClusterLink::Cluster(ClusterId(i)),
+            )
+    }
+
+    fn autoscaling_group(&mut self, res: &Resource<'_>) {
+        let body = res.body;
+        let Some(cluster) = self.asg_cluster_link(body) else {
+            return;
+        };
+        let template = self.instances(body, "launch_template").into_iter().next();
+        let mixed = self
+            .instances(body, "mixed_instances_policy")
+            .into_iter()
+            .next();
+        let spec = if let Some(inst) = template {
+            Some(match inst {
+                Instance::Known { fields, span } => (self.template_by(&fields, "id", "name"), span),
+                Instance::Unknown(span) => (None, span),
+            })
+        } else if let Some(inst) = mixed {
+            Some(match inst {
+                Instance::Known { fields, span } => {
+                    let spec = fields
+                        .field("launch_template")
+                        .and_then(|lt| lt.field("launch_template_specification"));
+                    let groups = spec.and_then(|spec| {
+                        self.template_by(spec, "launch_template_id", "launch_template_name")
+                    });
+                    (groups, span)
+                }
+                Instance::Unknown(span) => (None, span),
+            })
+        } else if let Some(entry) = body.entry("launch_configuration") {
+            let ev = self.ev.eval(&entry.value);
+            let groups = match &ev.v {
+                Val::LaunchConfig(address) => self.configs.get(address).cloned(),
+                Val::Str(name) => self.config_named(name),
+                _ => None,
+            };
+            Some((groups, entry.span()))
+        } else {
+            None
+        };
+        let (launch_template_groups, launch_template_unknown) = match spec {
+            Some((Some(groups), _)) => (groups, false),
+            Some((None, span)) => {
+                self.note(
+                    span,
+                    format!(
+                        "the launch template or configuration of {} could not be resolved",
+                        res.address
+                    ),
+                );
+                (GroupList::Unknown, true)
+            }
+            None => (GroupList::Absent, false),
+        };
+        let name = body
+            .get("name")
+            .and_then(|n| self.ev.eval(n).as_text().map(str::to_string))
+            .filter(|n| !n.is_empty())
+            .map_or(Known::Unknown, Known::Value);
+        self.model.add_node_group(NodeGroup {
+            address: res.address.clone(),
+            name,
+            span: res.header,
+            kind: NodeGroupKind::SelfManaged,
+            cluster,
+            launch_template_groups,
+            launch_template_unknown,
+            cluster_sg: ClusterSgAttachment::Never,
+            additional_groups: Vec::new(),
+            remote_access: None,
+        });
+    }
+
+    fn config_named(&self, name: &str) -> Option<GroupList> {
+        self.module()
+            .resources
+            .iter()
+            .filter(|r| r.ty == "aws_launch_configuration")
+            .find(|r| {
+                r.body
+                    .get("name")
+                    .is_some_and(|n| self.ev.eval(n).as_text() == Some(name))
+            })
+            .and_then(|r| self.configs.get(&r.address).cloned())
+    }
+
+    /// The cluster an Auto Scaling group's `kubernetes.io/cluster/<name>` tag
+    /// names; `None` when it has no such tag (not EKS nodes).
+    fn asg_cluster_link(&self, body: &Node) -> Option<ClusterLink> {
+        let mut keys: Vec<Node> = Vec::new();
+        for entry in body.as_map().unwrap_or(&[]) {
+            match entry.key.as_str() {
+                "tag" if is_block(entry) => keys.extend(entry.value.get("key").cloned()),
+                "tags" => collect_tag_keys(&entry.value, &mut keys, 0),
+                "dynamic" if is_block(entry) => {
+                    let (labels, content) = block_labels(&entry.value);
+                    if labels.first().is_some_and(|l| l.key == "tag") {
+                        if let Some(for_each) = content.get("for_each") {
+                            collect_map_keys(for_each, &mut keys, 0);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut found: Option<ClusterLink> = None;
+        for key in &keys {
+            match self.cluster_tag(key) {
+                Some(ClusterLink::Unknown) => {
+                    found.get_or_insert(ClusterLink::Unknown);
+                }
+                Some(link) => return Some(link),
+                None => {}
+            }
+        }
+        found
+    }
+
+    /// The cluster named by a tag key `kubernetes.io/cluster/<name>`.
+    fn cluster_tag(&self, key: &Node) -> Option<ClusterLink> {
+        const PREFIX: &str = "kubernetes.io/cluster/";
+        if let Some(text) = self.ev.eval(key).as_text() {
+            let name = text.strip_prefix(PREFIX)?;
+            return Some(self.cluster_by_name(name));
+        }
+        // A template: the literal prefix proves the link, the rest names it.
+        let Value::Template(parts) = &key.value else {
+            return None;
+        };
+        let mut literal = String::new();
+        let mut rest = parts.iter();
+        for part in rest.by_ref() {
+            match part {
+                TemplatePart::Literal(s) => literal.push_str(s),
+                TemplatePart::Interpolation(n) => {
+                    if literal != PREFIX {
+                        return None;
+                    }
+                    if rest.next().is_some() {
+                        return Some(ClusterLink::Unknown);
+                    }
+                    let ev = self.ev.eval(n);
+                    return Some(match &ev.v {
+                        Val::Cluster(_) => self.cluster_link(&ev),
+                        _ => match ev.as_text() {
+                            Some(name) => self.cluster_by_name(name),
+                            None => ClusterLink::Unknown,
+                        },
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    fn endpoint(&mut self, res: &Resource<'_>) {
+        let service = res
+            .body
+            .get("service_name")
+            .and_then(|n| self.ev.text_with_placeholders(n))
+            .map_or(Known::Unknown, Known::Value);
+        self.model.endpoints.push(VpcEndpoint {
+            address: res.address.clone(),
+            service,
+            span: res.header,
+        });
+    }
+}
+
+/// One instance of a nested block.
+enum Instance {
+    /// The block's settings, evaluated, and the block's span.
+    Known { fields: Ev, span: Span },
+    /// A `dynamic` block whose instances are unknown.
+    Unknown(Span),
+}
+
+/// Both lists on the same resources (a launch template's two places).
+fn merge_lists(a: GroupList, b: GroupList) -> GroupList {
+    match (a, b) {
+        (GroupList::Absent, x) | (x, GroupList::Absent) => x,
+        (GroupList::Unknown, _) | (_, GroupList::Unknown) => GroupList::Unknown,
+        (GroupList::Groups(mut a), GroupList::Groups(b)) => {
+            for g in b {
+                if !a.contains(&g) {
+                    a.push(g);
+                }
+            }
+            GroupList::Groups(a)
+        }
+        (GroupList::OneOf(alts), x) => GroupList::OneOf(
+            alts.into_iter()
+                .map(|a| merge_lists(a, x.clone()))
+                .collect(),
+        ),
+        (x, GroupList::OneOf(alts)) => GroupList::OneOf(
+            alts.into_iter()
+                .map(|a| merge_lists(x.clone(), a))
+                .collect(),
+        ),
+    }
+}
+
+/// The `key` of every tag object in an Auto Scaling group's `tags` list
+/// (objects found in literal lists and in the arguments of calls such as
+/// `concat`).
+fn collect_tag_keys(node: &Node, out: &mut Vec<Node>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    match &node.value {
+        Value::Seq(items) | Value::Call(_, items) => {
+            for item in items {
+                collect_tag_keys(item, out, depth + 1);
+            }
+        }
+        Value::Map(_) => match node.get("key") {
+            Some(key) => out.push(key.clone()),
+            // The map form of `tags` on newer providers' sibling resources.
+            None => collect_map_keys(node, out, depth + 1),
+        },
+        _ => {}
+    }
+}
+
+/// The keys of literal maps (and of maps given to `merge`), as nodes: plain
+/// keys as strings, template keys parsed again.
+fn collect_map_keys(node: &Node, out: &mut Vec<Node>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    match &node.value {
+        Value::Map(entries) => {
+            for entry in entries {
+                out.push(hcl::key_expression(entry).unwrap_or_else(|| {
+                    Node::new(entry.key_span, Value::String(entry.key.clone()))
+                }));
+            }
+        }
+        Value::Call(name, args) if name == "merge" => {
+            for arg in args {
+                collect_map_keys(arg, out, depth + 1);
+            }
+        }
+        _ => {}
+    }
 }

@@ -1,9 +1,0 @@
-//! Extractor stub (being written).
-
-use crate::model::Model;
-use crate::source::FileId;
-use crate::syntax::Node;
-
-pub fn extract(_doc: &Node, _file: FileId) -> Model {
-    Model::default()
-}

@@ -1,0 +1,92 @@
+//! EKS007 node-dns-blocked (seed S5, S6).
+
+use super::{BlockedFlow, Context};
+use crate::analysis::flows::{flow, Verdict};
+use crate::finding::{Finding, Level, RuleMeta};
+use crate::model::{ClusterId, Protocol};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "EKS007",
+    name: "node-dns-blocked",
+    level: Level::Error,
+    summary: "Pods on one node group cannot reach DNS on another (or the same) node group",
+    doc: r#"## What it checks
+For every ordered pair of node groups of one cluster, a node group paired with
+itself included, the flow from the first group's nodes to the second's on UDP 53
+and on TCP 53 is blocked. One finding per pair and protocol, on the first node
+group.
+
+## Why it matters
+CoreDNS runs as pods on some nodes of the cluster; every pod on every node must
+reach them over UDP 53 and, for large answers, TCP 53 (seed S5, S6). When DNS is
+closed between node groups, pods fail to resolve service names intermittently,
+depending on which node CoreDNS landed on.
+
+## Example
+```hcl
+resource "aws_security_group" "nodes" {
+  ingress {
+    from_port = 443
+    to_port   = 443
+    protocol  = "tcp"
+    security_groups = [aws_security_group.control_plane.id]
+  }
+  # nothing admits port 53 from the nodes themselves
+}
+```
+
+## Instead
+Admit TCP and UDP 53 from the nodes' groups (a `self = true` rule, or one per
+node group) and allow them outbound.
+
+## References
+Amazon EKS security group requirements (seed S5, S6).
+"#,
+    seed: &["S5", "S6"],
+    formats: &["cloudformation-yaml", "cloudformation-json", "terraform"],
+    security_severity: "6.0",
+};
+
+pub fn check(cx: &Context, out: &mut Vec<Finding>) {
+    for ci in 0..cx.model.clusters.len() {
+        let cluster_id = ClusterId(ci as u32);
+        let cluster = cx.model.cluster(cluster_id);
+        let groups: Vec<_> = cx.analysis.node_groups_of(cluster_id).collect();
+        for &g1 in &groups {
+            for &g2 in &groups {
+                let (n1, n2) = (&cx.analysis.nodes[g1.index()], &cx.analysis.nodes[g2.index()]);
+                let (a1, a2) = (
+                    &cx.model.node_groups[g1.index()],
+                    &cx.model.node_groups[g2.index()],
+                );
+                for protocol in [Protocol::Udp, Protocol::Tcp] {
+                    let Verdict::Blocked { side, groups } = flow(cx.model, n1, n2, protocol, 53)
+                    else {
+                        continue;
+                    };
+                    let what = if g1 == g2 {
+                        format!(
+                            "pods on node group `{}` of cluster `{}` cannot reach DNS on other nodes of the same group",
+                            a1.address, cluster.address
+                        )
+                    } else {
+                        format!(
+                            "pods on node group `{}` cannot reach DNS on node group `{}` of cluster `{}`",
+                            a1.address, a2.address, cluster.address
+                        )
+                    };
+                    let blocked = BlockedFlow {
+                        meta: &META,
+                        anchor: a1.span,
+                        resource: &a1.address,
+                        what,
+                        traffic: format!("{} 53", protocol.label()),
+                        toward: "to the nodes",
+                        from: "from the nodes",
+                    };
+                    out.push(blocked.finding(cx.model, side, &groups));
+                }
+            }
+        }
+    }
+}
