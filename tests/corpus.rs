@@ -23,7 +23,7 @@ fn every_corpus_file_is_analyzed_or_reported() {
         .filter_map(|l| l.split_once(' '))
         .map(|(_, p)| corpus.join(p.trim_start_matches("./")))
         .collect();
-    let result = scan(&[corpus.clone()], &Selection::default(), &|_| false);
+    let result = scan(std::slice::from_ref(&corpus), &Selection::default(), &|_| false);
     assert!(result.problems.is_empty(), "{:?}", result.problems);
 
     let analyzed: BTreeSet<PathBuf> = result.sources.files().iter().map(|f| f.path.clone()).collect();

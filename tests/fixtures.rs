@@ -113,7 +113,7 @@ fn every_fixture_yields_exactly_the_marked_findings() {
             assert!(name.starts_with("fail"), "{}: fixtures are named pass* or fail*", fixture.display());
             assert!(!expected.is_empty(), "{}: a failing fixture marks no finding", fixture.display());
         }
-        let result = scan(&[fixture.clone()], &all, &|_| false);
+        let result = scan(std::slice::from_ref(fixture), &all, &|_| false);
         assert!(result.problems.is_empty(), "{}: {:?}", fixture.display(), result.problems);
         assert!(result.files_analyzed > 0, "{}: nothing analyzed", fixture.display());
         let mut actual: BTreeMap<(String, u32), Vec<String>> = BTreeMap::new();

@@ -69,8 +69,8 @@ enum RuleSays {
 
 /// One side of a flow: `own` are the groups whose rules are read, `other`
 /// the set on the other end.
-fn side_verdict<'a>(
-    model: &'a Model,
+fn side_verdict(
+    model: &Model,
     own: &Membership,
     other: &Membership,
     side: Side,

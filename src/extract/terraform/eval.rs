@@ -337,6 +337,11 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         }
     }
 
+    /// Whether the evaluation budget ran out (values were left unknown).
+    pub fn exhausted(&self) -> bool {
+        self.budget.get() == 0
+    }
+
     /// Evaluates `f` with an iterator in scope.
     pub fn with_binding<R>(&self, binding: Binding, f: impl FnOnce() -> R) -> R {
         self.scope.borrow_mut().push(binding);

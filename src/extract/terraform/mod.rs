@@ -40,9 +40,9 @@ mod tests;
 use std::collections::HashMap;
 
 use crate::model::{
-    Cluster, ClusterId, ClusterLink, ClusterSgAttachment, Endpoint, GroupList, GroupOrigin,
-    GroupRef, IpFamily, Known, Model, NodeGroup, NodeGroupKind, Note, Presence, RemoteAccess,
-    SecurityGroup, SgId, VpcEndpoint,
+    Cluster, ClusterId, ClusterLink, ClusterSgAttachment, Direction, Endpoint, GroupList,
+    GroupOrigin, GroupRef, IpFamily, Known, Model, NodeGroup, NodeGroupKind, Note, Presence,
+    RemoteAccess, SecurityGroup, SgId, VpcEndpoint,
 };
 use crate::source::{FileId, Span};
 use crate::syntax::{hcl, Node, TemplatePart, Value};
@@ -132,12 +132,8 @@ impl<'m, 'a> Extractor<'m, 'a> {
         for res in &resources {
             match res.ty {
                 "aws_security_group_rule" => self.legacy_rule(res),
-                "aws_vpc_security_group_ingress_rule" => {
-                    self.vpc_rule(res, crate::model::Direction::Ingress)
-                }
-                "aws_vpc_security_group_egress_rule" => {
-                    self.vpc_rule(res, crate::model::Direction::Egress)
-                }
+                "aws_vpc_security_group_ingress_rule" => self.vpc_rule(res, Direction::Ingress),
+                "aws_vpc_security_group_egress_rule" => self.vpc_rule(res, Direction::Egress),
                 _ => {}
             }
         }
@@ -161,6 +157,14 @@ impl<'m, 'a> Extractor<'m, 'a> {
         }
         for res in of_type("aws_vpc_endpoint") {
             self.endpoint(res);
+        }
+        if self.ev.exhausted() {
+            if let Some(first) = module.resources.first() {
+                self.note(
+                    first.header,
+                    "this module is too large to resolve fully: some values were left unknown",
+                );
+            }
         }
     }
 

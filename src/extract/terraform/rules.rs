@@ -147,11 +147,8 @@ impl Extractor<'_, '_> {
             .map_or(Protocol::Unknown, Protocol::parse);
         let from = f("from_port").map(|e| e.as_i64());
         let to = f("to_port").map(|e| e.as_i64());
-        let ports = match (from, to) {
-            // `ip_protocol = "-1"` rules and all-protocol rules carry no ports.
-            (None, None) if protocol == Protocol::All => PortRange::ALL,
-            _ => PortRange::for_rule(protocol, from.flatten(), to.flatten()),
-        };
+        // All-protocol rules (`-1`) carry no ports: `for_rule` covers them.
+        let ports = PortRange::for_rule(protocol, from.flatten(), to.flatten());
         let description = f("description").and_then(Ev::as_text).map(str::to_string);
 
         let mut peers: Vec<(Peer, Presence)> = Vec::new();

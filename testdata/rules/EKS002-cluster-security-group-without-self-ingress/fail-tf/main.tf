@@ -33,7 +33,7 @@ resource "aws_launch_template" "nodes" {
   vpc_security_group_ids = [aws_security_group.shared.id]
 }
 
-resource "aws_eks_node_group" "nodes" {
+resource "aws_eks_node_group" "nodes" { # expect: EKS006, EKS007, EKS007
   cluster_name    = aws_eks_cluster.demo.name
   node_group_name = "nodes"
   node_role_arn   = "arn:aws:iam::111122223333:role/eks-node"

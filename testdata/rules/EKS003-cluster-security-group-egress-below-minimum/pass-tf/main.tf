@@ -17,6 +17,14 @@ resource "aws_security_group" "shared" {
     protocol    = "tcp"
     self        = true
   }
+
+  egress {
+    description = "HTTPS to the EKS API, ECR and S3"
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
 }
 
 resource "aws_security_group_rule" "shared_dns_udp" {
