@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::finding::Level;
-use crate::pipeline::{self, Selection};
 use crate::analysis::{matrix, Analysis};
+use crate::finding::Level;
 use crate::model::{ClusterId, Known};
+use crate::pipeline::{self, Selection};
 use crate::report::graph::{ClusterGraph, GraphFormat};
 use crate::report::{self, human::Style, OutputFormat, Report};
 use crate::rules;
@@ -244,9 +244,9 @@ fn graph(args: &GraphArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         .iter()
         .enumerate()
         .filter(|(_, c)| {
-            args.cluster.as_ref().is_none_or(|want| {
-                c.address == *want || c.name == Known::Value(want.clone())
-            })
+            args.cluster
+                .as_ref()
+                .is_none_or(|want| c.address == *want || c.name == Known::Value(want.clone()))
         })
         .map(|(i, c)| {
             let id = ClusterId(i as u32);
@@ -270,14 +270,22 @@ fn graph(args: &GraphArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         .collect();
     if let Some(want) = &args.cluster {
         if graphs.is_empty() {
-            let _ = writeln!(stderr, "error: no cluster named `{want}` in the scanned files");
+            let _ = writeln!(
+                stderr,
+                "error: no cluster named `{want}` in the scanned files"
+            );
             return 2;
         }
     }
     let text = report::graph::render(&graphs, model, &scan.sources, args.format);
     let _ = stdout.write_all(text.as_bytes());
     for problem in &scan.problems {
-        let _ = writeln!(stderr, "error: {}: {}", problem.path.display(), problem.message);
+        let _ = writeln!(
+            stderr,
+            "error: {}: {}",
+            problem.path.display(),
+            problem.message
+        );
     }
     if scan.problems.is_empty() {
         0

@@ -111,7 +111,10 @@ pub fn discover(paths: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> Discovere
                     }
                 }
                 Err(e) => {
-                    let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| root.clone());
+                    let path = e
+                        .path()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| root.clone());
                     let message = if e.loop_ancestor().is_some() {
                         "symbolic link loop".to_string()
                     } else if let Some(io) = e.io_error() {
@@ -154,14 +157,17 @@ pub enum Sniffed {
 }
 
 /// Sniffs YAML/JSON text: CloudFormation when it carries
-/// `AWSTemplateFormatVersion`, or a `Resources` key and an `AWS::` type;
+/// `AWSTemplateFormatVersion`, or `AWS::` types under `Resources` or `Type`
+/// keys (the parsed document decides; see `pipeline`);
 /// eksctl when it names `eksctl.io/` and `ClusterConfig`.
 pub fn sniff(text: &str) -> Sniffed {
     if text.contains("eksctl.io/") && text.contains("ClusterConfig") {
         return Sniffed::Eksctl;
     }
+    // A `Resources` map, or a bare map of resources (a template fragment),
+    // names `AWS::` types.
     if text.contains("AWSTemplateFormatVersion")
-        || (text.contains("Resources") && text.contains("AWS::"))
+        || (text.contains("AWS::") && (text.contains("Resources") || text.contains("Type")))
     {
         return Sniffed::CloudFormation;
     }
@@ -175,15 +181,24 @@ mod tests {
     #[test]
     fn candidates_by_extension() {
         assert_eq!(Candidate::of(Path::new("a/b.YAML")), Some(Candidate::Yaml));
-        assert_eq!(Candidate::of(Path::new("main.tf")), Some(Candidate::Terraform));
-        assert_eq!(Candidate::of(Path::new("x.template")), Some(Candidate::Template));
+        assert_eq!(
+            Candidate::of(Path::new("main.tf")),
+            Some(Candidate::Terraform)
+        );
+        assert_eq!(
+            Candidate::of(Path::new("x.template")),
+            Some(Candidate::Template)
+        );
         assert_eq!(Candidate::of(Path::new("README.md")), None);
         assert_eq!(Candidate::of(Path::new("Makefile")), None);
     }
 
     #[test]
     fn sniffing() {
-        assert_eq!(sniff("AWSTemplateFormatVersion: x"), Sniffed::CloudFormation);
+        assert_eq!(
+            sniff("AWSTemplateFormatVersion: x"),
+            Sniffed::CloudFormation
+        );
         assert_eq!(
             sniff("{\"Resources\": {\"A\": {\"Type\": \"AWS::EC2::VPC\"}}}"),
             Sniffed::CloudFormation

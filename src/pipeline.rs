@@ -36,8 +36,7 @@ impl Selection {
     }
 
     pub fn is_selected(&self, code: &str) -> bool {
-        let selected =
-            self.select.is_empty() || self.select.iter().any(|p| Self::matches(p, code));
+        let selected = self.select.is_empty() || self.select.iter().any(|p| Self::matches(p, code));
         selected && !self.ignore.iter().any(|p| Self::matches(p, code))
     }
 
@@ -147,10 +146,9 @@ pub fn scan(paths: &[PathBuf], selection: &Selection, exclude: &dyn Fn(&Path) ->
         match p {
             Parsed::NotIac => continue,
             Parsed::Error(e) => findings.push(eks000_parse_error::finding(e.span, &e.message)),
-            Parsed::CloudFormation(docs) => singles.extend(
-                docs.iter()
-                    .map(|d| (*id, Format::CloudFormationYaml, d)),
-            ),
+            Parsed::CloudFormation(docs) => {
+                singles.extend(docs.iter().map(|d| (*id, Format::CloudFormationYaml, d)))
+            }
             Parsed::Eksctl(docs) => {
                 singles.extend(docs.iter().map(|d| (*id, Format::EksctlYaml, d)))
             }
@@ -203,7 +201,13 @@ pub fn sort_findings(findings: &mut [Finding], sources: &SourceMap) {
     findings.sort_by(|a, b| {
         let key = |f: &Finding| {
             let display = sources.get(f.span.file).map_or("", |s| s.display.as_str());
-            (display.to_string(), f.span.start, f.span.end, f.code, f.message.clone())
+            (
+                display.to_string(),
+                f.span.start,
+                f.span.end,
+                f.code,
+                f.message.clone(),
+            )
         };
         key(a).cmp(&key(b))
     });
@@ -270,7 +274,10 @@ fn parse_file(
     }
     let is_json = match candidate {
         Candidate::Json => true,
-        Candidate::Template => text.trim_start_matches('\u{feff}').trim_start().starts_with('{'),
+        Candidate::Template => text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with('{'),
         Candidate::Yaml | Candidate::Terraform => false,
     };
     if candidate == Candidate::Terraform {
@@ -312,16 +319,23 @@ fn is_eksctl(doc: &Node) -> bool {
     api.is_some_and(|a| a.starts_with("eksctl.io/")) && kind == Some("ClusterConfig")
 }
 
+/// A CloudFormation template, or a fragment of one: a map whose every entry
+/// is a resource with an `AWS::` type (as tools write resources alone).
 fn is_cloudformation(doc: &Node) -> bool {
-    doc.get("AWSTemplateFormatVersion").is_some()
-        || doc.get("Resources").and_then(Node::as_map).is_some_and(|resources| {
-            resources.iter().any(|r| {
-                r.value
-                    .get("Type")
-                    .and_then(Node::as_str)
-                    .is_some_and(|t| t.starts_with("AWS::") || t.starts_with("Custom::"))
-            })
-        })
+    let is_resource = |r: &crate::syntax::Entry| {
+        r.value
+            .get("Type")
+            .and_then(Node::as_str)
+            .is_some_and(|t| t.starts_with("AWS::") || t.starts_with("Custom::"))
+    };
+    if doc.get("AWSTemplateFormatVersion").is_some() {
+        return true;
+    }
+    if let Some(resources) = doc.get("Resources").and_then(Node::as_map) {
+        return resources.iter().any(is_resource);
+    }
+    doc.as_map()
+        .is_some_and(|entries| !entries.is_empty() && entries.iter().all(is_resource))
 }
 
 /// A path relative to the working directory when it lies below it, with `/`

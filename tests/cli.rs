@@ -24,15 +24,31 @@ fn exit_codes_follow_the_contract() {
     assert_eq!(run(&["check", FAIL]).status.code(), Some(1));
     // EKS001 is a warning: above the default threshold, below `error`.
     assert_eq!(run(&["check", WARN_ONLY]).status.code(), Some(1));
-    assert_eq!(run(&["check", "--fail-on", "error", WARN_ONLY]).status.code(), Some(0));
-    assert_eq!(run(&["check", "--fail-on", "note", WARN_ONLY]).status.code(), Some(1));
+    assert_eq!(
+        run(&["check", "--fail-on", "error", WARN_ONLY])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["check", "--fail-on", "note", WARN_ONLY])
+            .status
+            .code(),
+        Some(1)
+    );
     // A path that does not exist: the run failed.
     let missing = run(&["check", "testdata/does-not-exist"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no such file or directory"));
     // Bad arguments.
-    assert_eq!(run(&["check", "--format", "xml", PASS]).status.code(), Some(2));
-    assert_eq!(run(&["check", "--select", "EKS999", PASS]).status.code(), Some(2));
+    assert_eq!(
+        run(&["check", "--format", "xml", PASS]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["check", "--select", "EKS999", PASS]).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -64,11 +80,20 @@ fn human_output_names_file_line_code_and_help() {
     let text = String::from_utf8_lossy(&out.stdout);
     // Not a terminal: narrated text, no colour codes.
     assert!(!text.contains('\u{1b}'), "{text}");
-    assert!(text.contains(&format!("{FAIL}:11:7: error EKS003")), "{text}");
+    assert!(
+        text.contains(&format!("{FAIL}:11:7: error EKS003")),
+        "{text}"
+    );
     assert!(text.contains("no outbound TCP 53 rule"), "{text}");
-    assert!(text.contains("Found 2 findings in 1 file: 2 errors, 0 warnings, 0 notes."), "{text}");
+    assert!(
+        text.contains("Found 4 findings in 1 file: 4 errors, 0 warnings, 0 notes."),
+        "{text}"
+    );
     let clean = run(&["check", PASS]);
-    assert_eq!(String::from_utf8_lossy(&clean.stdout), "No findings in 1 file.\n");
+    assert_eq!(
+        String::from_utf8_lossy(&clean.stdout),
+        "No findings in 1 file.\n"
+    );
 }
 
 #[test]
@@ -78,7 +103,8 @@ fn json_output_has_the_documented_shape() {
     assert_eq!(doc["version"], 1);
     assert_eq!(doc["tool"]["name"], "eks-sg-lint");
     let findings = doc["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 2);
+    // Two EKS003 on the egress list, two EKS007 (DNS) on the node group.
+    assert_eq!(findings.len(), 4);
     let f = &findings[0];
     assert_eq!(f["code"], "EKS003");
     assert_eq!(f["name"], "cluster-security-group-egress-below-minimum");
@@ -88,22 +114,54 @@ fn json_output_has_the_documented_shape() {
     assert_eq!(f["start"]["column"], 7);
     assert_eq!(f["resource"], "SharedSecurityGroup");
     assert!(f["end"]["line"].as_u64().unwrap() >= 11);
-    assert_eq!(doc["summary"]["errors"], 2);
+    assert_eq!(findings[3]["code"], "EKS007");
+    assert_eq!(findings[3]["start"]["line"], 43);
+    assert_eq!(doc["summary"]["errors"], 4);
     assert_eq!(doc["summary"]["files"], 1);
 }
 
 #[test]
 fn select_and_ignore() {
-    assert_eq!(run(&["check", "--ignore", "EKS003", FAIL]).status.code(), Some(0));
-    assert_eq!(run(&["check", "--select", "EKS001,EKS002", FAIL]).status.code(), Some(0));
-    assert_eq!(run(&["check", "--select", "EKS00", FAIL]).status.code(), Some(1));
+    assert_eq!(
+        run(&["check", "--ignore", "EKS003", FAIL]).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        run(&["check", "--ignore", "EKS003,EKS007", FAIL])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["check", "--ignore", "EKS003", "--ignore", "EKS007", FAIL])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["check", "--select", "EKS001,EKS002", FAIL])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["check", "--select", "EKS00", FAIL]).status.code(),
+        Some(1)
+    );
 }
 
 #[test]
 fn output_file_is_written_whole() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("report.sarif");
-    let out = run(&["check", "--format", "sarif", "--output", target.to_str().unwrap(), FAIL]);
+    let out = run(&[
+        "check",
+        "--format",
+        "sarif",
+        "--output",
+        target.to_str().unwrap(),
+        FAIL,
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let doc: serde_json::Value =
@@ -126,7 +184,10 @@ fn not_iac_files_are_skipped_silently() {
     std::fs::write(dir.path().join("notes.txt"), "AWSTemplateFormatVersion").unwrap();
     let out = run(&["check", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "No findings in 0 files.\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "No findings in 0 files.\n"
+    );
     assert!(out.stderr.is_empty());
 }
 

@@ -23,10 +23,19 @@ fn every_corpus_file_is_analyzed_or_reported() {
         .filter_map(|l| l.split_once(' '))
         .map(|(_, p)| corpus.join(p.trim_start_matches("./")))
         .collect();
-    let result = scan(std::slice::from_ref(&corpus), &Selection::default(), &|_| false);
+    let result = scan(
+        std::slice::from_ref(&corpus),
+        &Selection::default(),
+        &|_| false,
+    );
     assert!(result.problems.is_empty(), "{:?}", result.problems);
 
-    let analyzed: BTreeSet<PathBuf> = result.sources.files().iter().map(|f| f.path.clone()).collect();
+    let analyzed: BTreeSet<PathBuf> = result
+        .sources
+        .files()
+        .iter()
+        .map(|f| f.path.clone())
+        .collect();
     let missing: Vec<_> = listed.difference(&analyzed).collect();
     assert!(missing.is_empty(), "listed but not analyzed: {missing:#?}");
 
@@ -58,7 +67,11 @@ fn every_corpus_file_is_analyzed_or_reported() {
     for e in &parse_errors {
         eprintln!("  {e}");
     }
-    assert_eq!(result.files_analyzed, listed.len(), "every listed file is IaC");
+    assert_eq!(
+        result.files_analyzed,
+        listed.len(),
+        "every listed file is IaC"
+    );
     // Every parse error has a real position inside its file.
     for f in result.findings.iter().filter(|f| f.code == "EKS000") {
         let file = result.sources.get(f.span.file).unwrap();

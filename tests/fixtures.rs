@@ -60,8 +60,9 @@ fn expectations(fixture: &Path) -> (BTreeMap<(String, u32), Vec<String>>, bool) 
         let key = file.to_string_lossy().to_string();
         let sidecar = PathBuf::from(format!("{}.expect", file.display()));
         if file.extension().is_some_and(|e| e == "json") {
-            let text = std::fs::read_to_string(&sidecar)
-                .unwrap_or_else(|_| panic!("{} needs a sidecar {}", file.display(), sidecar.display()));
+            let text = std::fs::read_to_string(&sidecar).unwrap_or_else(|_| {
+                panic!("{} needs a sidecar {}", file.display(), sidecar.display())
+            });
             for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
                 if line == "none" {
                     clean = true;
@@ -70,14 +71,19 @@ fn expectations(fixture: &Path) -> (BTreeMap<(String, u32), Vec<String>>, bool) 
                 let (n, codes) = line.split_once(':').expect("LINE: CODES");
                 let n: u32 = n.trim().parse().expect("line number");
                 for code in codes.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-                    expected.entry((key.clone(), n)).or_default().push(code.to_string());
+                    expected
+                        .entry((key.clone(), n))
+                        .or_default()
+                        .push(code.to_string());
                 }
             }
             continue;
         }
         let text = std::fs::read_to_string(&file).unwrap();
         for (i, line) in text.lines().enumerate() {
-            let Some((_, rest)) = line.split_once("# expect:") else { continue };
+            let Some((_, rest)) = line.split_once("# expect:") else {
+                continue;
+            };
             let rest = rest.trim();
             if rest == "none" {
                 clean = true;
@@ -107,15 +113,40 @@ fn every_fixture_yields_exactly_the_marked_findings() {
         let (expected, clean) = expectations(fixture);
         let name = fixture.file_name().unwrap().to_string_lossy().to_string();
         if name.starts_with("pass") {
-            assert!(clean, "{}: a passing fixture must say `expect: none`", fixture.display());
-            assert!(expected.is_empty(), "{}: a passing fixture expects findings", fixture.display());
+            assert!(
+                clean,
+                "{}: a passing fixture must say `expect: none`",
+                fixture.display()
+            );
+            assert!(
+                expected.is_empty(),
+                "{}: a passing fixture expects findings",
+                fixture.display()
+            );
         } else {
-            assert!(name.starts_with("fail"), "{}: fixtures are named pass* or fail*", fixture.display());
-            assert!(!expected.is_empty(), "{}: a failing fixture marks no finding", fixture.display());
+            assert!(
+                name.starts_with("fail"),
+                "{}: fixtures are named pass* or fail*",
+                fixture.display()
+            );
+            assert!(
+                !expected.is_empty(),
+                "{}: a failing fixture marks no finding",
+                fixture.display()
+            );
         }
         let result = scan(std::slice::from_ref(fixture), &all, &|_| false);
-        assert!(result.problems.is_empty(), "{}: {:?}", fixture.display(), result.problems);
-        assert!(result.files_analyzed > 0, "{}: nothing analyzed", fixture.display());
+        assert!(
+            result.problems.is_empty(),
+            "{}: {:?}",
+            fixture.display(),
+            result.problems
+        );
+        assert!(
+            result.files_analyzed > 0,
+            "{}: nothing analyzed",
+            fixture.display()
+        );
         let mut actual: BTreeMap<(String, u32), Vec<String>> = BTreeMap::new();
         for f in &result.findings {
             let file = result.sources.get(f.span.file).unwrap();
@@ -134,7 +165,13 @@ fn every_fixture_yields_exactly_the_marked_findings() {
                 .iter()
                 .map(|f| {
                     let file = result.sources.get(f.span.file).unwrap();
-                    format!("  {}:{} {} {}", file.display, file.line_col(f.span.start).line, f.code, f.message)
+                    format!(
+                        "  {}:{} {} {}",
+                        file.display,
+                        file.line_col(f.span.start).line,
+                        f.code,
+                        f.message
+                    )
                 })
                 .collect();
             failures.push(format!(
@@ -146,7 +183,11 @@ fn every_fixture_yields_exactly_the_marked_findings() {
             ));
         }
     }
-    assert!(failures.is_empty(), "fixtures disagree:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "fixtures disagree:\n{}",
+        failures.join("\n")
+    );
 }
 
 /// The format a fixture is written in, as `RuleMeta::formats` names them.
@@ -178,7 +219,8 @@ fn every_rule_has_passing_and_failing_fixtures_for_each_format() {
         for format in rule.meta.formats {
             for kind in ["pass", "fail"] {
                 let found = entries.iter().any(|p| {
-                    p.file_name().unwrap().to_string_lossy().starts_with(kind) && format_of(p) == *format
+                    p.file_name().unwrap().to_string_lossy().starts_with(kind)
+                        && format_of(p) == *format
                 });
                 if !found {
                     missing.push(format!("{}: no {kind} fixture in {format}", rule.meta.code));
@@ -194,7 +236,9 @@ fn fixture_folders_match_registered_rules() {
     for dir in sorted_entries(&common::testdata("rules")) {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         assert!(
-            RULES.iter().any(|r| name == format!("{}-{}", r.meta.code, r.meta.name)),
+            RULES
+                .iter()
+                .any(|r| name == format!("{}-{}", r.meta.code, r.meta.name)),
             "{name} names no registered rule"
         );
     }

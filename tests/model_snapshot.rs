@@ -34,11 +34,17 @@ fn list(model: &Model, l: &GroupList) -> String {
         GroupList::Unknown => "unknown".into(),
         GroupList::Groups(g) => format!(
             "[{}]",
-            g.iter().map(|g| group_name(model, g)).collect::<Vec<_>>().join(", ")
+            g.iter()
+                .map(|g| group_name(model, g))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         GroupList::OneOf(alts) => format!(
             "one of ({})",
-            alts.iter().map(|a| list(model, a)).collect::<Vec<_>>().join(" | ")
+            alts.iter()
+                .map(|a| list(model, a))
+                .collect::<Vec<_>>()
+                .join(" | ")
         ),
     }
 }
@@ -57,7 +63,11 @@ fn rule(model: &Model, sources: &SourceMap, r: &SgRule) -> String {
         r.protocol.label(),
         r.ports.label(),
         if r.implicit { " (implicit)" } else { "" },
-        if r.presence == eks_sg_lint::model::Presence::Conditional { " (conditional)" } else { "" },
+        if r.presence == eks_sg_lint::model::Presence::Conditional {
+            " (conditional)"
+        } else {
+            ""
+        },
         pos(sources, r.span)
     )
 }
@@ -120,7 +130,13 @@ fn describe(path: &str) -> String {
         }
     }
     for e in &model.endpoints {
-        let _ = writeln!(out, "endpoint {} {:?} @{}", e.address, e.service, pos(sources, e.span));
+        let _ = writeln!(
+            out,
+            "endpoint {} {:?} @{}",
+            e.address,
+            e.service,
+            pos(sources, e.span)
+        );
     }
     out
 }

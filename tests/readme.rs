@@ -5,7 +5,8 @@ mod common;
 
 use eks_sg_lint::rules::RULES;
 
-const START: &str = "<!-- rules:start (generated from the rule registry; a test keeps it in sync) -->";
+const START: &str =
+    "<!-- rules:start (generated from the rule registry; a test keeps it in sync) -->";
 const END: &str = "<!-- rules:end -->";
 
 fn table() -> String {
@@ -30,7 +31,10 @@ fn table() -> String {
 fn readme_rule_table_matches_the_registry() {
     let path = common::root().join("README.md");
     let readme = std::fs::read_to_string(&path).unwrap();
-    let start = readme.find(START).expect("README has the rules:start marker") + START.len();
+    let start = readme
+        .find(START)
+        .expect("README has the rules:start marker")
+        + START.len();
     let end = readme.find(END).expect("README has the rules:end marker");
     let expected = format!("\n{}", table());
     if readme[start..end] != expected {
@@ -56,7 +60,11 @@ fn codes_are_unique_and_in_the_catalog() {
         for rule in RULES {
             let m = rule.meta;
             let row = format!("| {} | {} | {} |", m.code, m.name, m.level.as_str());
-            assert!(catalog.contains(&row), "{} does not match the catalog row {row}", m.code);
+            assert!(
+                catalog.contains(&row),
+                "{} does not match the catalog row {row}",
+                m.code
+            );
         }
     }
 }
@@ -68,6 +76,10 @@ fn rule_documentation_has_the_sections_explain_prints() {
         for heading in ["## What it checks", "## Why it matters", "## Example"] {
             assert!(doc.contains(heading), "{} lacks {heading}", rule.meta.code);
         }
-        assert!(!rule.meta.summary.ends_with('.'), "{}: summaries end without a period", rule.meta.code);
+        assert!(
+            !rule.meta.summary.ends_with('.'),
+            "{}: summaries end without a period",
+            rule.meta.code
+        );
     }
 }

@@ -12,7 +12,10 @@ fn sarif_of(path: &std::path::Path) -> serde_json::Value {
         .current_dir(common::root())
         .output()
         .unwrap();
-    assert!(out.status.code() == Some(1) || out.status.code() == Some(0), "{out:?}");
+    assert!(
+        out.status.code() == Some(1) || out.status.code() == Some(0),
+        "{out:?}"
+    );
     serde_json::from_slice(&out.stdout).expect("SARIF is JSON")
 }
 
@@ -31,7 +34,11 @@ fn sarif_of_all_fixtures_validates_against_the_schema() {
         .iter_errors(&sarif)
         .map(|e| format!("{e} at {}", e.instance_path()))
         .collect();
-    assert!(errors.is_empty(), "SARIF is not valid:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "SARIF is not valid:\n{}",
+        errors.join("\n")
+    );
     assert!(
         !sarif["runs"][0]["results"].as_array().unwrap().is_empty(),
         "the fixtures produce results"
@@ -40,7 +47,9 @@ fn sarif_of_all_fixtures_validates_against_the_schema() {
 
 #[test]
 fn sarif_carries_what_code_scanning_reads() {
-    let sarif = sarif_of(&common::testdata("rules/EKS003-cluster-security-group-egress-below-minimum"));
+    let sarif = sarif_of(&common::testdata(
+        "rules/EKS003-cluster-security-group-egress-below-minimum",
+    ));
     assert_eq!(sarif["version"], "2.1.0");
     assert!(sarif["$schema"].as_str().unwrap().contains("sarif"));
     let run = &sarif["runs"][0];
@@ -56,7 +65,11 @@ fn sarif_carries_what_code_scanning_reads() {
     let rules = driver["rules"].as_array().unwrap();
     for rule in rules {
         for key in ["shortDescription", "fullDescription"] {
-            assert!(rule[key]["text"].as_str().is_some_and(|t| !t.is_empty()), "{key} of {}", rule["id"]);
+            assert!(
+                rule[key]["text"].as_str().is_some_and(|t| !t.is_empty()),
+                "{key} of {}",
+                rule["id"]
+            );
         }
         assert!(rule["help"]["text"].as_str().is_some());
         assert!(rule["help"]["markdown"].as_str().is_some());

@@ -109,7 +109,13 @@ fn side_verdict(
     (proving, may_allow, all_known)
 }
 
-fn rule_says(rule: &SgRule, owner: SgId, other: &Membership, protocol: Protocol, port: i64) -> RuleSays {
+fn rule_says(
+    rule: &SgRule,
+    owner: SgId,
+    other: &Membership,
+    protocol: Protocol,
+    port: i64,
+) -> RuleSays {
     let protocol_matches = match rule.protocol {
         Protocol::Unknown => None,
         p => Some(p.covers(protocol)),
@@ -152,7 +158,13 @@ fn rule_says(rule: &SgRule, owner: SgId, other: &Membership, protocol: Protocol,
 }
 
 /// The verdict for traffic of `protocol`/`port` from `src` to `dst`.
-pub fn flow(model: &Model, src: &Membership, dst: &Membership, protocol: Protocol, port: i64) -> Verdict {
+pub fn flow(
+    model: &Model,
+    src: &Membership,
+    dst: &Membership,
+    protocol: Protocol,
+    port: i64,
+) -> Verdict {
     let (egress, egress_may, egress_known) =
         side_verdict(model, src, dst, Side::Egress, protocol, port);
     let (ingress, ingress_may, ingress_known) =
@@ -195,5 +207,350 @@ pub fn to_internet(model: &Model, src: &Membership, protocol: Protocol, port: i6
             groups: src.model_groups().collect(),
         },
         None => Verdict::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        DefaultEgress, Direction, GroupOrigin, Model, PortRange, SecurityGroup, SgId,
+    };
+    use crate::source::Span;
+
+    fn rule(direction: Direction, protocol: Protocol, from: i64, to: i64, peer: Peer) -> SgRule {
+        SgRule {
+            direction,
+            protocol,
+            ports: PortRange::for_rule(protocol, Some(from), Some(to)),
+            peer,
+            span: Span::default(),
+            presence: Presence::Always,
+            description: None,
+            implicit: false,
+        }
+    }
+
+    fn group(model: &mut Model, name: &str, rules: Vec<SgRule>) -> SgId {
+        let mut sg = SecurityGroup::new(name, GroupOrigin::Defined, Span::default());
+        sg.inline_egress_declared = true;
+        sg.default_egress = DefaultEgress::None;
+        for r in rules {
+            match r.direction {
+                Direction::Ingress => sg.ingress.push(r),
+                Direction::Egress => sg.egress.push(r),
+            }
+        }
+        model.add_group(sg)
+    }
+
+    fn set(groups: &[SgId]) -> Membership {
+        Membership {
+            groups: groups.iter().map(|g| GroupRef::Group(*g)).collect(),
+            complete: true,
+        }
+    }
+
+    fn to(g: SgId) -> Peer {
+        Peer::Group(GroupRef::Group(g))
+    }
+
+    /// Nodes group `n` and control-plane group `c` with the given rules.
+    fn pair(
+        node_rules: Vec<SgRule>,
+        cp_rules: impl Fn(SgId) -> Vec<SgRule>,
+    ) -> (Model, SgId, SgId) {
+        let mut model = Model::default();
+        let n = group(&mut model, "nodes", node_rules);
+        let c = group(&mut model, "cp", cp_rules(n));
+        (model, n, c)
+    }
+
+    #[test]
+    fn allowed_needs_egress_and_ingress_that_prove_it() {
+        let (model, n, c) = pair(
+            vec![rule(
+                Direction::Egress,
+                Protocol::Tcp,
+                443,
+                443,
+                Peer::cidr("0.0.0.0/0"),
+            )],
+            |n| vec![rule(Direction::Ingress, Protocol::Tcp, 443, 443, to(n))],
+        );
+        let v = flow(&model, &set(&[n]), &set(&[c]), Protocol::Tcp, 443);
+        let Verdict::Allowed { deciding } = v else {
+            panic!("{v:?}")
+        };
+        assert_eq!(deciding.len(), 2);
+        assert_eq!(deciding[0].group, n);
+        assert_eq!(deciding[1].group, c);
+    }
+
+    #[test]
+    fn protocol_and_port_must_match() {
+        let (model, n, c) = pair(
+            vec![rule(
+                Direction::Egress,
+                Protocol::Udp,
+                443,
+                443,
+                Peer::cidr("0.0.0.0/0"),
+            )],
+            |n| vec![rule(Direction::Ingress, Protocol::Tcp, 1025, 65535, to(n))],
+        );
+        // UDP egress does not carry TCP; ingress 1025-65535 does not hold 443.
+        let v = flow(&model, &set(&[n]), &set(&[c]), Protocol::Tcp, 443);
+        assert_eq!(
+            v,
+            Verdict::Blocked {
+                side: Side::Egress,
+                groups: vec![n]
+            }
+        );
+        // The same ingress does hold 10250.
+        let back = flow(&model, &set(&[c]), &set(&[n]), Protocol::Tcp, 10250);
+        assert!(back.is_blocked(), "cp has no egress: {back:?}");
+    }
+
+    #[test]
+    fn all_protocol_rules_ignore_ports() {
+        let (model, n, c) = pair(
+            vec![rule(
+                Direction::Egress,
+                Protocol::All,
+                0,
+                0,
+                Peer::cidr("::/0"),
+            )],
+            |n| vec![rule(Direction::Ingress, Protocol::All, 0, 0, to(n))],
+        );
+        let v = flow(&model, &set(&[n]), &set(&[c]), Protocol::Udp, 53);
+        assert_eq!(v.label(), "allowed");
+    }
+
+    #[test]
+    fn self_rules_prove_only_when_the_group_is_on_both_sides() {
+        let mut model = Model::default();
+        let s = group(
+            &mut model,
+            "shared",
+            vec![
+                rule(Direction::Egress, Protocol::Tcp, 53, 53, Peer::SelfRef),
+                rule(Direction::Ingress, Protocol::Tcp, 53, 53, Peer::SelfRef),
+            ],
+        );
+        let other = group(&mut model, "other", vec![]);
+        assert_eq!(
+            flow(&model, &set(&[s]), &set(&[s]), Protocol::Tcp, 53).label(),
+            "allowed"
+        );
+        // To a set without `shared`, its self rule proves nothing.
+        let v = flow(&model, &set(&[s]), &set(&[other]), Protocol::Tcp, 53);
+        assert_eq!(
+            v,
+            Verdict::Blocked {
+                side: Side::Egress,
+                groups: vec![s]
+            }
+        );
+    }
+
+    #[test]
+    fn a_union_of_groups_allows_when_any_member_does() {
+        let mut model = Model::default();
+        let a = group(&mut model, "a", vec![]);
+        let b = group(
+            &mut model,
+            "b",
+            vec![rule(
+                Direction::Egress,
+                Protocol::Tcp,
+                0,
+                65535,
+                Peer::cidr("0.0.0.0/0"),
+            )],
+        );
+        let c = group(
+            &mut model,
+            "c",
+            vec![rule(Direction::Ingress, Protocol::Tcp, 443, 443, to(a))],
+        );
+        // Egress from b, ingress admits a: both are on the source side.
+        let v = flow(&model, &set(&[a, b]), &set(&[c]), Protocol::Tcp, 443);
+        assert_eq!(v.label(), "allowed");
+        // Ingress is blocked for a source set holding only b.
+        let v = flow(&model, &set(&[b]), &set(&[c]), Protocol::Tcp, 443);
+        assert_eq!(
+            v,
+            Verdict::Blocked {
+                side: Side::Ingress,
+                groups: vec![c]
+            }
+        );
+    }
+
+    #[test]
+    fn unknowns_never_block() {
+        let mut model = Model::default();
+        let n = group(&mut model, "nodes", vec![]);
+        let c = group(&mut model, "cp", vec![]);
+        // A group defined elsewhere on the source side: its rules are unknown.
+        let mut with_external = set(&[n]);
+        with_external
+            .groups
+            .push(GroupRef::External("sg-0123".into()));
+        assert_eq!(
+            flow(&model, &with_external, &set(&[c]), Protocol::Tcp, 443),
+            Verdict::Blocked {
+                side: Side::Ingress,
+                groups: vec![c]
+            }
+        );
+        let mut with_external_dst = set(&[c]);
+        with_external_dst
+            .groups
+            .push(GroupRef::External("sg-0123".into()));
+        assert_eq!(
+            flow(
+                &model,
+                &with_external,
+                &with_external_dst,
+                Protocol::Tcp,
+                443
+            ),
+            Verdict::Unknown
+        );
+        // An incomplete membership.
+        let mut incomplete = set(&[n]);
+        incomplete.complete = false;
+        let mut incomplete_dst = set(&[c]);
+        incomplete_dst.complete = false;
+        assert_eq!(
+            flow(&model, &incomplete, &incomplete_dst, Protocol::Tcp, 443),
+            Verdict::Unknown
+        );
+    }
+
+    #[test]
+    fn a_cidr_other_than_the_world_may_allow() {
+        let (model, n, c) = pair(
+            vec![rule(
+                Direction::Egress,
+                Protocol::Tcp,
+                443,
+                443,
+                Peer::cidr("10.0.0.0/16"),
+            )],
+            |n| vec![rule(Direction::Ingress, Protocol::Tcp, 443, 443, to(n))],
+        );
+        assert_eq!(
+            flow(&model, &set(&[n]), &set(&[c]), Protocol::Tcp, 443),
+            Verdict::Unknown
+        );
+    }
+
+    #[test]
+    fn unknown_values_and_conditional_rules_may_allow() {
+        let mut unknown_port = rule(
+            Direction::Egress,
+            Protocol::Tcp,
+            0,
+            0,
+            Peer::cidr("0.0.0.0/0"),
+        );
+        unknown_port.ports = PortRange::new(None, None);
+        let mut conditional = rule(
+            Direction::Egress,
+            Protocol::Tcp,
+            443,
+            443,
+            Peer::cidr("0.0.0.0/0"),
+        );
+        conditional.presence = Presence::Conditional;
+        let unknown_protocol = rule(
+            Direction::Egress,
+            Protocol::Unknown,
+            443,
+            443,
+            Peer::cidr("0.0.0.0/0"),
+        );
+        for egress in [unknown_port, conditional, unknown_protocol] {
+            let (model, n, c) = pair(vec![egress.clone()], |n| {
+                vec![rule(Direction::Ingress, Protocol::Tcp, 443, 443, to(n))]
+            });
+            assert_eq!(
+                flow(&model, &set(&[n]), &set(&[c]), Protocol::Tcp, 443),
+                Verdict::Unknown,
+                "{egress:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn default_egress_and_incomplete_rules() {
+        let mut model = Model::default();
+        let mut cfn = SecurityGroup::new("cfn", GroupOrigin::Defined, Span::default());
+        cfn.default_egress = DefaultEgress::AllowAll;
+        let n = model.add_group(cfn);
+        let c = group(
+            &mut model,
+            "cp",
+            vec![rule(Direction::Ingress, Protocol::Tcp, 443, 443, to(n))],
+        );
+        assert_eq!(
+            flow(&model, &set(&[n]), &set(&[c]), Protocol::Tcp, 443).label(),
+            "allowed"
+        );
+        model.group_mut(c).ingress.clear();
+        model.group_mut(c).rules_incomplete = true;
+        assert_eq!(
+            flow(&model, &set(&[n]), &set(&[c]), Protocol::Tcp, 443),
+            Verdict::Unknown
+        );
+    }
+
+    #[test]
+    fn internet_egress() {
+        let mut model = Model::default();
+        let open = group(
+            &mut model,
+            "open",
+            vec![rule(
+                Direction::Egress,
+                Protocol::All,
+                0,
+                0,
+                Peer::cidr("0.0.0.0/0"),
+            )],
+        );
+        let vpc_only = group(
+            &mut model,
+            "vpc",
+            vec![rule(
+                Direction::Egress,
+                Protocol::Tcp,
+                443,
+                443,
+                Peer::cidr("10.0.0.0/16"),
+            )],
+        );
+        let closed = group(
+            &mut model,
+            "closed",
+            vec![rule(Direction::Egress, Protocol::Tcp, 443, 443, to(open))],
+        );
+        assert_eq!(
+            to_internet(&model, &set(&[open]), Protocol::Tcp, 443).label(),
+            "allowed"
+        );
+        assert_eq!(
+            to_internet(&model, &set(&[vpc_only]), Protocol::Tcp, 443).label(),
+            "unknown"
+        );
+        assert_eq!(
+            to_internet(&model, &set(&[closed]), Protocol::Tcp, 443).label(),
+            "blocked"
+        );
     }
 }

@@ -165,7 +165,10 @@ fn link_cluster(model: &Model, link: &ClusterLink) -> Option<ClusterId> {
                 .filter(|(_, c)| c.name == Known::Value(name.clone()));
             let first = matches.next()?;
             // A name that two clusters share links to neither: no guessing.
-            matches.next().is_none().then_some(ClusterId(first.0 as u32))
+            matches
+                .next()
+                .is_none()
+                .then_some(ClusterId(first.0 as u32))
         }
         ClusterLink::Unknown => None,
     }

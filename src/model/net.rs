@@ -175,8 +175,14 @@ mod tests {
         let r = PortRange::for_rule(Protocol::Tcp, Some(1025), Some(65535));
         assert_eq!(r.contains(10250), Some(true));
         assert_eq!(r.contains(443), Some(false));
-        assert_eq!(PortRange::for_rule(Protocol::All, None, None), PortRange::ALL);
-        assert_eq!(PortRange::for_rule(Protocol::Tcp, Some(-1), Some(-1)), PortRange::ALL);
+        assert_eq!(
+            PortRange::for_rule(Protocol::All, None, None),
+            PortRange::ALL
+        );
+        assert_eq!(
+            PortRange::for_rule(Protocol::Tcp, Some(-1), Some(-1)),
+            PortRange::ALL
+        );
         assert_eq!(PortRange::new(None, Some(5)).contains(3), None);
     }
 

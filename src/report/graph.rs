@@ -78,7 +78,10 @@ fn why(model: &Model, sources: &SourceMap, v: &Verdict) -> String {
             .collect::<Vec<_>>()
             .join("; "),
         Verdict::Blocked { side, groups } => {
-            let names: Vec<&str> = groups.iter().map(|g| model.group(*g).name.as_str()).collect();
+            let names: Vec<&str> = groups
+                .iter()
+                .map(|g| model.group(*g).name.as_str())
+                .collect();
             let side = match side {
                 Side::Egress => "no outbound rule of",
                 Side::Ingress => "no inbound rule of",
@@ -89,7 +92,12 @@ fn why(model: &Model, sources: &SourceMap, v: &Verdict) -> String {
     }
 }
 
-pub fn render(graphs: &[ClusterGraph], model: &Model, sources: &SourceMap, format: GraphFormat) -> String {
+pub fn render(
+    graphs: &[ClusterGraph],
+    model: &Model,
+    sources: &SourceMap,
+    format: GraphFormat,
+) -> String {
     let mut out = String::new();
     for graph in graphs {
         match format {
@@ -120,7 +128,11 @@ pub fn render(graphs: &[ClusterGraph], model: &Model, sources: &SourceMap, forma
                 }
                 let _ = writeln!(out, "  internet((internet))");
                 for (i, r) in graph.rows.iter().enumerate() {
-                    let arrow = if r.verdict.is_blocked() { "-.->" } else { "-->" };
+                    let arrow = if r.verdict.is_blocked() {
+                        "-.->"
+                    } else {
+                        "-->"
+                    };
                     let _ = writeln!(
                         out,
                         "  {} {arrow}|\"{} {} {}\"| {}",
@@ -140,7 +152,11 @@ pub fn render(graphs: &[ClusterGraph], model: &Model, sources: &SourceMap, forma
                 out.push('\n');
             }
             GraphFormat::Dot => {
-                let _ = writeln!(out, "digraph \"{}\" {{\n  rankdir=LR;", graph.name.replace('"', "'"));
+                let _ = writeln!(
+                    out,
+                    "digraph \"{}\" {{\n  rankdir=LR;",
+                    graph.name.replace('"', "'")
+                );
                 let _ = writeln!(out, "  cp [label=\"control plane\", shape=box];");
                 for (e, name) in &graph.node_groups {
                     let _ = writeln!(

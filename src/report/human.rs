@@ -40,7 +40,9 @@ impl SourceCode for Indexed<'_> {
             return Err(MietteError::OutOfBounds);
         }
         let start = file.line_col(span.offset() as u32).line as usize - 1;
-        let last_byte = (span.offset() + span.len()).saturating_sub(1).max(span.offset());
+        let last_byte = (span.offset() + span.len())
+            .saturating_sub(1)
+            .max(span.offset());
         let end = file.line_col(last_byte.min(text.len()) as u32).line as usize - 1;
         let first_line = start.saturating_sub(before);
         let last_line = (end + after).min(file.lines.line_count().saturating_sub(1));
@@ -48,10 +50,15 @@ impl SourceCode for Indexed<'_> {
             .lines
             .line_range(text, first_line as u32 + 1)
             .map_or(0, |r| r.0);
-        let to = match file.lines.line_range(text, last_line as u32 + 2) {
-            Some((next_start, _)) => next_start,
-            None => text.len(),
-        };
+        // The last line's terminator stays out: miette takes a snippet that
+        // ends in a newline for the end of the file and would attach later
+        // labels to its last line.
+        let to = file
+            .lines
+            .line_range(text, last_line as u32 + 1)
+            .map_or(text.len(), |r| r.1)
+            .max(span.offset() + span.len())
+            .max(from);
         Ok(Box::new(MietteSpanContents::new_named(
             file.display.clone(),
             &text.as_bytes()[from..to],
@@ -72,7 +79,9 @@ struct Rendered<'a> {
 
 impl fmt::Debug for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Rendered").field("code", &self.finding.code).finish()
+        f.debug_struct("Rendered")
+            .field("code", &self.finding.code)
+            .finish()
     }
 }
 
@@ -178,7 +187,11 @@ pub fn render(report: &Report, style: Style) -> String {
 /// The closing line: findings by level and files analyzed.
 pub fn summary(report: &Report) -> String {
     let count = |level| report.findings.iter().filter(|f| f.level == level).count();
-    let (e, w, n) = (count(Level::Error), count(Level::Warning), count(Level::Note));
+    let (e, w, n) = (
+        count(Level::Error),
+        count(Level::Warning),
+        count(Level::Note),
+    );
     let files = report.files_analyzed;
     let files = format!("{files} file{}", if files == 1 { "" } else { "s" });
     if report.findings.is_empty() {

@@ -71,7 +71,10 @@ fn descriptor(meta: &RuleMeta) -> ReportingDescriptor {
                 .markdown(meta.doc)
                 .build(),
         )
-        .help_uri(format!("{INFORMATION_URI}#{}", meta.code.to_ascii_lowercase()))
+        .help_uri(format!(
+            "{INFORMATION_URI}#{}",
+            meta.code.to_ascii_lowercase()
+        ))
         .default_configuration(
             ReportingConfiguration::builder()
                 .level(serde_json::Value::String(meta.level.as_str().into()))
@@ -169,10 +172,7 @@ pub fn render(report: &Report) -> String {
                 .message(Message::builder().text(message).build())
                 .locations(vec![location(file, f.span, None)]);
             let result = match (index, related.is_empty()) {
-                (Some(i), false) => base
-                    .rule_index(i as i64)
-                    .related_locations(related)
-                    .build(),
+                (Some(i), false) => base.rule_index(i as i64).related_locations(related).build(),
                 (Some(i), true) => base.rule_index(i as i64).build(),
                 (None, false) => base.related_locations(related).build(),
                 (None, true) => base.build(),

@@ -37,7 +37,12 @@ Resources:
 Fix the syntax at the reported position (here, indent `RoleArn` like `Name`).
 "#,
     seed: &[],
-    formats: &["cloudformation-yaml", "cloudformation-json", "terraform", "eksctl"],
+    formats: &[
+        "cloudformation-yaml",
+        "cloudformation-json",
+        "terraform",
+        "eksctl",
+    ],
     security_severity: "5.0",
 };
 

@@ -72,7 +72,10 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
                 "one branch of this condition gives no security group",
             )
         } else {
-            ("sets an empty security group list", "empty security group list")
+            (
+                "sets an empty security group list",
+                "empty security group list",
+            )
         };
         let span = if cluster.creation_groups.is_absent() {
             cluster.vpc_config_span.unwrap_or(cluster.span)

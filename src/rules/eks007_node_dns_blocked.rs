@@ -54,7 +54,10 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
         let groups: Vec<_> = cx.analysis.node_groups_of(cluster_id).collect();
         for &g1 in &groups {
             for &g2 in &groups {
-                let (n1, n2) = (&cx.analysis.nodes[g1.index()], &cx.analysis.nodes[g2.index()]);
+                let (n1, n2) = (
+                    &cx.analysis.nodes[g1.index()],
+                    &cx.analysis.nodes[g2.index()],
+                );
                 let (a1, a2) = (
                     &cx.model.node_groups[g1.index()],
                     &cx.model.node_groups[g2.index()],

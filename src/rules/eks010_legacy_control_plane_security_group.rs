@@ -8,7 +8,8 @@ pub static META: RuleMeta = RuleMeta {
     code: "EKS010",
     name: "legacy-control-plane-security-group",
     level: Level::Note,
-    summary: "A separate control-plane group is paired with the nodes by the legacy 1025-65535 rules",
+    summary:
+        "A separate control-plane group is paired with the nodes by the legacy 1025-65535 rules",
     doc: r#"## What it checks
 A security group defined in the scan and given to a cluster at creation (a
 separate "control plane security group") is paired with a group on one of its
@@ -58,7 +59,9 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
     for (ci, cluster) in cx.model.clusters.iter().enumerate() {
         let cluster_id = ClusterId(ci as u32);
         for member in cluster.creation_groups.all_members() {
-            let GroupRef::Group(cp) = member else { continue };
+            let GroupRef::Group(cp) = member else {
+                continue;
+            };
             if !cx.model.group(cp).is_defined_in_scan() {
                 continue;
             }

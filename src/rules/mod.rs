@@ -89,7 +89,9 @@ pub fn metas() -> Vec<&'static RuleMeta> {
 
 /// The rule with this code.
 pub fn by_code(code: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.meta.code.eq_ignore_ascii_case(code))
+    RULES
+        .iter()
+        .find(|r| r.meta.code.eq_ignore_ascii_case(code))
 }
 
 /// Runs the selected rules.

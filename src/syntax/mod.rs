@@ -58,7 +58,7 @@ pub enum RefPart {
     /// `.name` (the first part is the root variable, e.g. `var`, `local`,
     /// `aws_security_group`).
     Attr(String),
-    /// `[0]` or `["key"]` with a literal index.
+    /// `[0]`, `["key"]` or `[count.index]`: the index expression.
     Index(Box<Node>),
     /// `[*]` or `.*`.
     Splat,

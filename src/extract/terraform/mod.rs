@@ -5,7 +5,7 @@
 //! `locals` entry and every `resource`/`data` block is gathered by address,
 //! across files, so that references resolve whatever file they sit in. Then
 //! the EKS items are built from the resources, with a small evaluator
-//! ([`eval`]) that knows literals, variables' defaults, locals, templates,
+//! (`eval.rs`) that knows literals, variables' defaults, locals, templates,
 //! references to resources of the module and a few list functions. What it
 //! cannot resolve stays unknown.
 //!
@@ -22,9 +22,18 @@
 //! Choices worth knowing:
 //! - `count`/`for_each` that evaluate to zero instances drop the resource; a
 //!   standalone rule whose `count` is unknown, or that has `for_each`, is
-//!   `Presence::Conditional` (instances are not expanded yet).
-//! - `dynamic "ingress"`/`"egress"` blocks and unresolvable rule lists mark
-//!   the group's rules incomplete.
+//!   `Presence::Conditional` (resource instances are not expanded yet; a
+//!   known `count` of one or more is `Always`).
+//! - Nested `dynamic` blocks (`ingress`, `egress`, `launch_template`,
+//!   `remote_access`, `network_interfaces`, ...) are expanded when their
+//!   `for_each` is known, with the iterator bound; otherwise they make the
+//!   setting unknown (a group's rules incomplete).
+//! - A standalone rule that cannot be placed (its `type` or its group is
+//!   unresolved but may be one of the module's) marks the groups it may
+//!   belong to as having incomplete rules; one on a group outside the module
+//!   (an ID, a variable, a module output, a data source) is dropped.
+//! - Variables resolve to their defaults, but an empty string is never taken
+//!   for a cluster or node group name (modules default names to `""`).
 //! - An Auto Scaling group counts as EKS nodes only when a tag key starts
 //!   with `kubernetes.io/cluster/`; when the rest of the key is unknown the
 //!   node group keeps an unknown cluster link.
@@ -393,7 +402,9 @@ impl<'m, 'a> Extractor<'m, 'a> {
             };
             groups = merge_lists(groups, list);
         }
-        groups
+        // The provider sends no groups for an empty list: the template sets
+        // none, and EKS then adds the cluster SG to the nodes.
+        empty_as_absent(groups)
     }
 
     /// The groups of a launch template named by an `id`/`name` pair of
@@ -575,27 +586,26 @@ impl<'m, 'a> Extractor<'m, 'a> {
                 Some(id) => ClusterLink::Cluster(*id),
                 None => ClusterLink::Unknown,
             },
-            // An empty name is a module's unset input, never a cluster's.
-            Val::Str(name) if !name.is_empty() => ClusterLink::Name(name.clone()),
+            Val::Str(name) => self.cluster_by_name(name),
             _ => ClusterLink::Unknown,
         }
     }
 
-    /// The cluster a name designates: the module's cluster of that name, or
-    /// the name for linking across the scan.
+    /// The cluster a name designates: the module's one cluster of that name,
+    /// or the name for linking across the scan.
     fn cluster_by_name(&self, name: &str) -> ClusterLink {
+        // An empty name is a module's unset input, never a cluster's.
         if name.is_empty() {
             return ClusterLink::Unknown;
         }
-        self.model
-            .clusters
-            .iter()
-            .position(|c| c.name == Known::Value(name.to_string()))
-            .and_then(|i| u32::try_from(i).ok())
-            .map_or_else(
-                || ClusterLink::Name(name.to_string()),
-                |i| ClusterLink::Cluster(ClusterId(i)),
-            )
+        let wanted = Known::Value(name.to_string());
+        let mut matches = (0u32..)
+            .zip(&self.model.clusters)
+            .filter(|(_, c)| c.name == wanted);
+        match (matches.next(), matches.next()) {
+            (Some((i, _)), None) => ClusterLink::Cluster(ClusterId(i)),
+            _ => ClusterLink::Name(name.to_string()),
+        }
     }
 
     fn autoscaling_group(&mut self, res: &Resource<'_>) {
@@ -772,6 +782,15 @@ enum Instance {
     Known { fields: Ev, span: Span },
     /// A `dynamic` block whose instances are unknown.
     Unknown(Span),
+}
+
+/// `Groups([])` as `Absent`, in every alternative.
+fn empty_as_absent(list: GroupList) -> GroupList {
+    match list {
+        GroupList::Groups(g) if g.is_empty() => GroupList::Absent,
+        GroupList::OneOf(alts) => GroupList::OneOf(alts.into_iter().map(empty_as_absent).collect()),
+        other => other,
+    }
 }
 
 /// Both lists on the same resources (a launch template's two places).

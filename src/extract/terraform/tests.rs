@@ -459,12 +459,15 @@ resource "aws_eks_node_group" "e" {
     name = aws_launch_template.eni.name
   }
 }
+resource "aws_eks_node_group" "by_name" {
+  cluster_name = "demo"
+}
 "#;
     let model = one(text);
     let (nodes, _) = group(&model, "aws_security_group.nodes");
     let cluster_sg = model.clusters[0].cluster_sg;
     let ng: Vec<&NodeGroup> = model.node_groups.iter().collect();
-    assert_eq!(ng.len(), 5);
+    assert_eq!(ng.len(), 6);
     assert_eq!(ng[0].cluster, ClusterLink::Cluster(ClusterId(0)));
     assert_eq!(ng[0].name, Known::Value("a".into()));
     assert_eq!(ng[0].kind, NodeGroupKind::Managed);
@@ -482,6 +485,7 @@ resource "aws_eks_node_group" "e" {
         "resource \"aws_eks_node_group\" \"a\""
     );
     assert_eq!(ng[1].cluster, ClusterLink::Name("other-cluster".into()));
+    assert_eq!(ng[5].cluster, ClusterLink::Cluster(ClusterId(0)));
     assert_eq!(ng[1].launch_template_groups, GroupList::Absent);
     assert!(!ng[1].launch_template_unknown);
     assert_eq!(ng[2].cluster, ClusterLink::Unknown);
@@ -1149,4 +1153,52 @@ resource "aws_eks_cluster" "x" {
         ])
     );
     assert_eq!(model.clusters[0].name, Known::Unknown);
+}
+
+#[test]
+fn unplaceable_rules_make_their_groups_incomplete() {
+    let text = r#"
+variable "rules" {}
+resource "aws_security_group" "a" {}
+resource "aws_security_group" "b" {}
+resource "aws_security_group_rule" "typed_by_each" {
+  for_each          = var.rules
+  type              = each.value.type
+  security_group_id = aws_security_group.a.id
+  protocol          = "tcp"
+  from_port         = 443
+  to_port           = 443
+  self              = true
+}
+resource "aws_security_group_rule" "outside" {
+  type              = "ingress"
+  security_group_id = var.sg
+  protocol          = "tcp"
+  from_port         = 443
+  to_port           = 443
+  self              = true
+}
+resource "aws_launch_template" "empty" {
+  vpc_security_group_ids = []
+}
+resource "aws_eks_node_group" "ng" {
+  cluster_name = "x"
+  launch_template {
+    id = aws_launch_template.empty.id
+  }
+}
+"#;
+    let model = one(text);
+    let (_, a) = group(&model, "aws_security_group.a");
+    let (_, b) = group(&model, "aws_security_group.b");
+    assert!(a.rules_incomplete);
+    assert!(a.ingress.is_empty());
+    // A rule on a variable's group is outside the module: dropped quietly.
+    assert!(!b.rules_incomplete);
+    assert!(b.ingress.is_empty());
+    // An empty list in a launch template sets no groups.
+    assert_eq!(
+        model.node_groups[0].launch_template_groups,
+        GroupList::Absent
+    );
 }
