@@ -46,6 +46,9 @@ pub enum Command {
     /// Show each cluster's required flows (API server, kubelet, DNS, internet) and their verdicts
     #[command(after_help = GRAPH_EXAMPLES)]
     Graph(GraphArgs),
+    /// Run AWS CloudFormation Guard rules (compatible with cfn-guard's commands)
+    #[command(subcommand)]
+    Guard(crate::guard::cli::GuardCommand),
 }
 
 const GRAPH_EXAMPLES: &str = "\
@@ -104,9 +107,12 @@ pub struct CheckArgs {
     /// Do not run these rules (codes or prefixes, comma-separated)
     #[arg(long, value_name = "CODES", value_delimiter = ',')]
     pub ignore: Vec<String>,
+    /// Also run the Guard rules in these files (`.guard`)
+    #[arg(long = "rules", value_name = "FILE", num_args = 1..)]
+    pub rules: Vec<PathBuf>,
 }
 
-const SUBCOMMANDS: &[&str] = &["check", "graph", "help"];
+const SUBCOMMANDS: &[&str] = &["check", "graph", "guard", "help"];
 
 /// Inserts `check` when the first argument is not a subcommand or a global
 /// flag, so `eks-sg-lint PATH...` means `eks-sg-lint check PATH...`.
@@ -148,6 +154,7 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) 
     match cli.command {
         Command::Check(args) => check(&args, stdout, stderr),
         Command::Graph(args) => graph(&args, stdout, stderr),
+        Command::Guard(cmd) => crate::guard::cli::run(&cmd, stdout, stderr),
     }
 }
 
@@ -160,7 +167,15 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         select: args.select.iter().map(|s| s.trim().to_string()).collect(),
         ignore: args.ignore.iter().map(|s| s.trim().to_string()).collect(),
     };
-    let metas = rules::metas();
+    let user_rules = match crate::guard::load_rules(&args.rules) {
+        Ok(rules) => rules,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: {e}");
+            return 2;
+        }
+    };
+    let mut metas = rules::metas();
+    metas.extend(crate::guard::metas(&user_rules));
     let unknown = selection.unknown_patterns(&metas);
     if !unknown.is_empty() {
         let _ = writeln!(
@@ -171,7 +186,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         );
         return 2;
     }
-    let scan = pipeline::scan(&args.paths, &selection, &|_| false);
+    let scan = pipeline::scan_with(&args.paths, &selection, &|_| false, &user_rules);
     for skipped in &scan.skipped {
         let _ = writeln!(
             stderr,

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod discover;
 pub mod extract;
 pub mod finding;
+pub mod guard;
 pub mod model;
 pub mod pipeline;
 pub mod report;

@@ -11,9 +11,10 @@ use crate::analysis::Analysis;
 use crate::discover::{self, Candidate, Sniffed};
 use crate::extract;
 use crate::finding::{Finding, RuleMeta};
+use crate::guard;
 use crate::model::Model;
 use crate::rules::{self, eks000_parse_error, Context};
-use crate::source::{FileId, Format, SourceMap, Span};
+use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{self, Limits, Node, ParseError};
 
 /// Files larger than this are not read (they are reported as skipped).
@@ -90,8 +91,19 @@ enum Parsed {
     NotIac,
 }
 
-/// Scans `paths` and checks the selected rules.
+/// Scans `paths` and checks the selected built-in rules.
 pub fn scan(paths: &[PathBuf], selection: &Selection, exclude: &dyn Fn(&Path) -> bool) -> Scan {
+    scan_with(paths, selection, exclude, &guard::RuleSet::default())
+}
+
+/// Scans `paths` and checks the selected built-in rules and the user's Guard
+/// rules.
+pub fn scan_with(
+    paths: &[PathBuf],
+    selection: &Selection,
+    exclude: &dyn Fn(&Path) -> bool,
+    user_rules: &guard::RuleSet,
+) -> Scan {
     let found = discover::discover(paths, exclude);
     let mut scan = Scan {
         problems: found
@@ -141,17 +153,16 @@ pub fn scan(paths: &[PathBuf], selection: &Selection, exclude: &dyn Fn(&Path) ->
     let mut findings = Vec::new();
     let mut fragments: Vec<(FileId, Model)> = Vec::new();
     let mut terraform_dirs: BTreeMap<PathBuf, Vec<(FileId, &Node)>> = BTreeMap::new();
-    let mut singles: Vec<(FileId, Format, &Node)> = Vec::new();
+    let mut cloudformation_docs: Vec<(FileId, &Node)> = Vec::new();
+    let mut eksctl_docs: Vec<(FileId, &Node)> = Vec::new();
     for (id, p) in &parsed {
         match p {
             Parsed::NotIac => continue,
             Parsed::Error(e) => findings.push(eks000_parse_error::finding(e.span, &e.message)),
             Parsed::CloudFormation(docs) => {
-                singles.extend(docs.iter().map(|d| (*id, Format::CloudFormationYaml, d)))
+                cloudformation_docs.extend(docs.iter().map(|d| (*id, d)));
             }
-            Parsed::Eksctl(docs) => {
-                singles.extend(docs.iter().map(|d| (*id, Format::EksctlYaml, d)))
-            }
+            Parsed::Eksctl(docs) => eksctl_docs.extend(docs.iter().map(|d| (*id, d))),
             Parsed::Terraform(node) => {
                 let dir = sources
                     .get(*id)
@@ -163,13 +174,16 @@ pub fn scan(paths: &[PathBuf], selection: &Selection, exclude: &dyn Fn(&Path) ->
         }
         scan.files_analyzed += 1;
     }
-    fragments.par_extend(singles.par_iter().map(|(id, format, doc)| {
-        let model = match format {
-            Format::EksctlYaml => extract::eksctl(doc, *id),
-            _ => extract::cloudformation(doc, *id),
-        };
-        (*id, model)
-    }));
+    fragments.par_extend(
+        cloudformation_docs
+            .par_iter()
+            .map(|(id, doc)| (*id, extract::cloudformation(doc, *id))),
+    );
+    fragments.par_extend(
+        eksctl_docs
+            .par_iter()
+            .map(|(id, doc)| (*id, extract::eksctl(doc, *id))),
+    );
     fragments.par_extend(
         terraform_dirs
             .par_iter()
@@ -188,6 +202,17 @@ pub fn scan(paths: &[PathBuf], selection: &Selection, exclude: &dyn Fn(&Path) ->
         analysis: &analysis,
     };
     findings.extend(rules::check_all(&cx, |m| selection.is_selected(m.code)));
+    let terraform_modules: Vec<Vec<(FileId, &Node)>> = terraform_dirs.into_values().collect();
+    let inputs = guard::Inputs {
+        model: &model,
+        sources: &scan.sources,
+        cloudformation: &cloudformation_docs,
+        eksctl: &eksctl_docs,
+        terraform: &terraform_modules,
+    };
+    findings.extend(guard::check(&inputs, user_rules, &|m| {
+        selection.is_selected(m.code)
+    }));
     findings.retain(|f| selection.is_selected(f.code));
     sort_findings(&mut findings, &scan.sources);
     findings.dedup();

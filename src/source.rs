@@ -113,26 +113,6 @@ impl LineIndex {
     }
 }
 
-/// The formats the analyzer reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Format {
-    CloudFormationYaml,
-    CloudFormationJson,
-    Terraform,
-    EksctlYaml,
-}
-
-impl Format {
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::CloudFormationYaml => "CloudFormation YAML",
-            Format::CloudFormationJson => "CloudFormation JSON",
-            Format::Terraform => "Terraform",
-            Format::EksctlYaml => "eksctl",
-        }
-    }
-}
-
 /// One file that was read.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
