@@ -131,22 +131,8 @@ fn rule_says(
         _ => false,
     };
     let peer = match &rule.peer {
-        Peer::SelfRef => {
-            if other.contains(owner) {
-                RuleSays::Proves
-            } else {
-                RuleSays::No
-            }
-        }
-        Peer::Group(g) => {
-            if other.groups.contains(g) {
-                RuleSays::Proves
-            } else if other.complete {
-                RuleSays::No
-            } else {
-                RuleSays::MayAllow
-            }
-        }
+        Peer::SelfRef => group_peer(&GroupRef::Group(owner), other),
+        Peer::Group(g) => group_peer(g, other),
         Peer::Cidr(_) if rule.peer.is_world() => RuleSays::Proves,
         Peer::Cidr(_) | Peer::PrefixList(_) | Peer::Unknown => RuleSays::MayAllow,
     };
@@ -154,6 +140,24 @@ fn rule_says(
         (RuleSays::No, _, _) => RuleSays::No,
         (RuleSays::Proves, true, Presence::Always) => RuleSays::Proves,
         _ => RuleSays::MayAllow,
+    }
+}
+
+/// Whether a rule whose peer is `peer` reaches the set `other`. A group
+/// known only by an ID from outside the scan may be any group: it proves
+/// nothing, and rules nothing out.
+fn group_peer(peer: &GroupRef, other: &Membership) -> RuleSays {
+    if other.groups.contains(peer) {
+        return RuleSays::Proves;
+    }
+    let other_has_unknown_identity = other
+        .groups
+        .iter()
+        .any(|g| matches!(g, GroupRef::External(_)));
+    if matches!(peer, GroupRef::External(_)) || other_has_unknown_identity || !other.complete {
+        RuleSays::MayAllow
+    } else {
+        RuleSays::No
     }
 }
 
@@ -429,6 +433,53 @@ mod tests {
         assert_eq!(
             flow(&model, &incomplete, &incomplete_dst, Protocol::Tcp, 443),
             Verdict::Unknown
+        );
+    }
+
+    #[test]
+    fn a_group_known_only_by_id_may_be_any_group() {
+        let external = Peer::Group(GroupRef::External("parameter ControlPlaneSg".into()));
+        let (model, n, c) = pair(
+            vec![rule(
+                Direction::Egress,
+                Protocol::All,
+                0,
+                0,
+                Peer::cidr("0.0.0.0/0"),
+            )],
+            |_| {
+                vec![rule(
+                    Direction::Ingress,
+                    Protocol::Tcp,
+                    443,
+                    443,
+                    external.clone(),
+                )]
+            },
+        );
+        // The rule's peer may be the nodes' group: unknown, not blocked.
+        assert_eq!(
+            flow(&model, &set(&[n]), &set(&[c]), Protocol::Tcp, 443),
+            Verdict::Unknown
+        );
+        // A peer group of the scan, towards a set holding an external group.
+        let (model, n, c) = pair(
+            vec![rule(
+                Direction::Egress,
+                Protocol::All,
+                0,
+                0,
+                Peer::cidr("0.0.0.0/0"),
+            )],
+            |n| vec![rule(Direction::Ingress, Protocol::Tcp, 443, 443, to(n))],
+        );
+        let mut dst = set(&[c]);
+        dst.groups.push(GroupRef::External("sg-0123".into()));
+        let mut src = set(&[n]);
+        src.groups.push(GroupRef::External("sg-0456".into()));
+        assert_eq!(
+            flow(&model, &src, &dst, Protocol::Tcp, 443).label(),
+            "allowed"
         );
     }
 

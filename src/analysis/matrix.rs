@@ -28,11 +28,14 @@ pub struct FlowRow {
 /// API server, the kubelet and the internet, then DNS between every ordered
 /// pair of node groups.
 pub fn cluster_flows(model: &Model, analysis: &Analysis, cluster: ClusterId) -> Vec<FlowRow> {
-    let cp = &analysis.control_plane[cluster.index()];
     let groups: Vec<NodeGroupId> = analysis.node_groups_of(cluster).collect();
     let mut rows = Vec::new();
     for &g in &groups {
         let nodes = &analysis.nodes[g.index()];
+        let Some(cp) = analysis.control_plane_of(g) else {
+            continue;
+        };
+        let cp = &cp;
         rows.push(FlowRow {
             from: Endpoint::Nodes(g),
             to: Endpoint::ControlPlane,

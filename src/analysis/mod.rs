@@ -59,6 +59,10 @@ pub struct Analysis {
     pub nodes: Vec<Membership>,
     /// The cluster each node group belongs to, when the scan holds it.
     pub cluster_of: Vec<Option<ClusterId>>,
+    /// Whether the node group names its cluster rather than referring to
+    /// it: its template then knows the control plane's groups only as
+    /// parameters, which may stand for any of them.
+    linked_by_name: Vec<bool>,
 }
 
 impl Analysis {
@@ -116,11 +120,31 @@ impl Analysis {
                 m
             })
             .collect();
+        let linked_by_name = model
+            .node_groups
+            .iter()
+            .map(|ng| matches!(ng.cluster, ClusterLink::Name(_)))
+            .collect();
         Analysis {
             control_plane,
             nodes,
             cluster_of,
+            linked_by_name,
         }
+    }
+
+    /// CP(c) as node group `g` sees it: complete only when `g` refers to
+    /// its cluster directly. A node group stack that names its cluster (a
+    /// parameter default, a tag) reaches the control plane through groups
+    /// passed in as parameters, so its CP(c) may hold more than the scan
+    /// shows.
+    pub fn control_plane_of(&self, g: NodeGroupId) -> Option<Membership> {
+        let cluster = self.cluster_of.get(g.index()).copied().flatten()?;
+        let mut cp = self.control_plane.get(cluster.index())?.clone();
+        if self.linked_by_name.get(g.index()).copied().unwrap_or(false) {
+            cp.complete = false;
+        }
+        Some(cp)
     }
 
     /// The node groups of a cluster.

@@ -3,7 +3,7 @@
 use super::{BlockedFlow, Context};
 use crate::analysis::flows::{flow, Verdict};
 use crate::finding::{Finding, Level, RuleMeta};
-use crate::model::Protocol;
+use crate::model::{NodeGroupId, Protocol};
 
 pub static META: RuleMeta = RuleMeta {
     code: "EKS005",
@@ -58,8 +58,10 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
         };
         let cluster = cx.model.cluster(cluster_id);
         let nodes = &cx.analysis.nodes[gi];
-        let cp = &cx.analysis.control_plane[cluster_id.index()];
-        if let Verdict::Blocked { side, groups } = flow(cx.model, nodes, cp, Protocol::Tcp, 443) {
+        let Some(cp) = cx.analysis.control_plane_of(NodeGroupId(gi as u32)) else {
+            continue;
+        };
+        if let Verdict::Blocked { side, groups } = flow(cx.model, nodes, &cp, Protocol::Tcp, 443) {
             let blocked = BlockedFlow {
                 meta: &META,
                 anchor: ng.span,
