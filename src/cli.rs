@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::analysis::{matrix, Analysis};
-use crate::finding::Level;
+use crate::baseline::Baseline;
+use crate::config::Config;
+use crate::finding::{Finding, Level};
 use crate::model::{ClusterId, Known};
 use crate::pipeline::{self, Selection};
 use crate::report::graph::{ClusterGraph, GraphFormat};
@@ -22,6 +24,8 @@ Examples:
   eks-sg-lint check --format sarif --output eks.sarif infra/
   eks-sg-lint check --select EKS002,EKS003 --fail-on error terraform/
   eks-sg-lint check --ignore EKS001 .
+  eks-sg-lint check --write-baseline .eks-sg-lint-baseline.json .   adopt on a repository with findings
+  eks-sg-lint check --baseline .eks-sg-lint-baseline.json .         then report only new ones
 
 Exit status: 0 no finding at or above --fail-on, 1 findings, 2 the run failed.";
 
@@ -46,6 +50,10 @@ pub enum Command {
     /// Show each cluster's required flows (API server, kubelet, DNS, internet) and their verdicts
     #[command(after_help = GRAPH_EXAMPLES)]
     Graph(GraphArgs),
+    /// List the rules
+    Rules(RulesArgs),
+    /// Explain a rule: what it checks, why it matters, examples
+    Explain(ExplainArgs),
     /// Run AWS CloudFormation Guard rules (compatible with cfn-guard's commands)
     #[command(subcommand)]
     Guard(crate::guard::cli::GuardCommand),
@@ -56,6 +64,27 @@ Examples:
   eks-sg-lint graph infra/                      a table per cluster
   eks-sg-lint graph --format mermaid infra/ > flows.mmd
   eks-sg-lint graph --cluster demo --format dot infra/ | dot -Tsvg > demo.svg";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule code, such as EKS003
+    #[arg(value_name = "CODE")]
+    pub code: String,
+}
 
 #[derive(Debug, Args)]
 pub struct GraphArgs {
@@ -98,9 +127,9 @@ pub struct CheckArgs {
     /// Write the report to FILE (whole or not at all) instead of standard output
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Exit with 1 when a finding at or above this level remains
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
-    pub fail_on: FailOn,
+    /// Exit with 1 when a finding at or above this level remains [default: warning]
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Only run these rules (codes or prefixes, comma-separated; `ALL`)
     #[arg(long, value_name = "CODES", value_delimiter = ',')]
     pub select: Vec<String>,
@@ -110,9 +139,18 @@ pub struct CheckArgs {
     /// Also run the Guard rules in these files (`.guard`)
     #[arg(long = "rules", value_name = "FILE", num_args = 1..)]
     pub rules: Vec<PathBuf>,
+    /// Read settings from FILE instead of the `.eks-sg-lint.toml` found from the first PATH upward
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Do not report findings recorded in this baseline file
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in FILE as a baseline, and exit 0
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
-const SUBCOMMANDS: &[&str] = &["check", "graph", "guard", "help"];
+const SUBCOMMANDS: &[&str] = &["check", "graph", "guard", "rules", "explain", "help"];
 
 /// Inserts `check` when the first argument is not a subcommand or a global
 /// flag, so `eks-sg-lint PATH...` means `eks-sg-lint check PATH...`.
@@ -154,6 +192,8 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) 
     match cli.command {
         Command::Check(args) => check(&args, stdout, stderr),
         Command::Graph(args) => graph(&args, stdout, stderr),
+        Command::Rules(args) => list_rules(&args, stdout),
+        Command::Explain(args) => explain(&args, stdout, stderr),
         Command::Guard(cmd) => crate::guard::cli::run(&cmd, stdout, stderr),
     }
 }
@@ -163,11 +203,29 @@ fn stderr_is_terminal() -> bool {
 }
 
 fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
-    let selection = Selection {
-        select: args.select.iter().map(|s| s.trim().to_string()).collect(),
-        ignore: args.ignore.iter().map(|s| s.trim().to_string()).collect(),
+    let config_path = args.config.clone().or_else(|| {
+        let start = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
+        Config::discover(start)
+    });
+    let config = match config_path.as_deref().map(Config::load).transpose() {
+        Ok(config) => config.unwrap_or_default(),
+        Err(e) => {
+            let _ = writeln!(stderr, "error: {e}");
+            return 2;
+        }
     };
-    let user_rules = match crate::guard::load_rules(&args.rules) {
+    let trim = |v: &[String]| v.iter().map(|s| s.trim().to_string()).collect::<Vec<_>>();
+    let selection = Selection {
+        select: if args.select.is_empty() {
+            trim(&config.select)
+        } else {
+            trim(&args.select)
+        },
+        ignore: trim(&config.ignore).into_iter().chain(trim(&args.ignore)).collect(),
+    };
+    let mut rule_files = config.rules.clone();
+    rule_files.extend(args.rules.iter().cloned());
+    let user_rules = match crate::guard::load_rules(&rule_files) {
         Ok(rules) => rules,
         Err(e) => {
             let _ = writeln!(stderr, "error: {e}");
@@ -186,7 +244,16 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         );
         return 2;
     }
-    let scan = pipeline::scan_with(&args.paths, &selection, &|_| false, &user_rules);
+    let baseline = match args.baseline.as_deref().map(Baseline::load).transpose() {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: {e}");
+            return 2;
+        }
+    };
+
+    let mut scan =
+        pipeline::scan_with(&args.paths, &selection, &|p| config.is_excluded(p), &user_rules);
     for skipped in &scan.skipped {
         let _ = writeln!(
             stderr,
@@ -195,8 +262,61 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
             skipped.message
         );
     }
+    let sources = &scan.sources;
+    scan.findings.retain(|f| {
+        sources
+            .get(f.span.file)
+            .is_none_or(|file| !config.is_ignored_at(&file.path, f.code))
+    });
+    for f in &mut scan.findings {
+        if let Some(level) = config.levels.get(f.code) {
+            f.level = *level;
+        }
+    }
+    if let Some(baseline) = &baseline {
+        baseline.filter(&mut scan.findings, &scan.sources);
+    }
+    let mut failed = false;
+    for problem in &scan.problems {
+        let _ = writeln!(
+            stderr,
+            "error: {}: {}",
+            problem.path.display(),
+            problem.message
+        );
+        failed = true;
+    }
+
+    if let Some(path) = &args.write_baseline {
+        let text = crate::baseline::render(&scan.findings, &scan.sources);
+        if let Err(e) = write_whole(path, text.as_bytes()) {
+            let _ = writeln!(stderr, "error: cannot write {}: {e}", path.display());
+            return 2;
+        }
+        let n = scan.findings.iter().filter(|f| f.suppression.is_none()).count();
+        let _ = writeln!(
+            stderr,
+            "wrote {n} finding{} to the baseline {}",
+            if n == 1 { "" } else { "s" },
+            path.display()
+        );
+        return if failed { 2 } else { 0 };
+    }
+
+    // SARIF lists suppressed findings with their justification; the other
+    // formats show only what is left.
+    let visible: Vec<Finding> = scan
+        .findings
+        .iter()
+        .filter(|f| f.suppression.is_none())
+        .cloned()
+        .collect();
     let report = Report {
-        findings: &scan.findings,
+        findings: if args.format == OutputFormat::Sarif {
+            &scan.findings
+        } else {
+            &visible
+        },
         sources: &scan.sources,
         rules: &metas,
         files_analyzed: scan.files_analyzed,
@@ -211,14 +331,17 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         Style::Narrated
     };
     let text = report::render(args.format, &report, style);
-    let mut failed = false;
     match &args.output {
         Some(path) => {
             if let Err(e) = write_whole(path, text.as_bytes()) {
                 let _ = writeln!(stderr, "error: cannot write {}: {e}", path.display());
                 failed = true;
             } else if args.format != OutputFormat::Human {
-                let _ = write!(stderr, "{}", report::human::summary(&report));
+                let summary = Report {
+                    findings: &visible,
+                    ..report
+                };
+                let _ = write!(stderr, "{}", report::human::summary(&summary));
             }
         }
         None => {
@@ -230,24 +353,100 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
             }
         }
     }
-    for problem in &scan.problems {
-        let _ = writeln!(
-            stderr,
-            "error: {}: {}",
-            problem.path.display(),
-            problem.message
-        );
-        failed = true;
-    }
     if failed {
         return 2;
     }
-    let threshold = args.fail_on.level();
-    if scan.findings.iter().any(|f| f.level >= threshold) {
+    let threshold = args
+        .fail_on
+        .map(FailOn::level)
+        .or(config.fail_on)
+        .unwrap_or(Level::Warning);
+    if visible.iter().any(|f| f.level >= threshold) {
         1
     } else {
         0
     }
+}
+
+/// Every rule: the Rust rules and the built-in Guard rules.
+fn all_rules() -> Vec<&'static crate::finding::RuleMeta> {
+    let mut metas = rules::metas();
+    metas.extend(crate::guard::metas(&crate::guard::RuleSet::default()));
+    metas
+}
+
+fn list_rules(args: &RulesArgs, stdout: &mut dyn Write) -> i32 {
+    let metas = all_rules();
+    let text = match args.format {
+        RulesFormat::Table => {
+            let width = metas.iter().map(|m| m.name.len()).max().unwrap_or(0);
+            metas
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{}  {:<width$}  {:<7}  {}\n",
+                        m.code,
+                        m.name,
+                        m.level.as_str(),
+                        m.summary
+                    )
+                })
+                .collect::<String>()
+        }
+        RulesFormat::Markdown => rules::markdown_table(&metas),
+        RulesFormat::Json => {
+            let list: Vec<serde_json::Value> = metas
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "code": m.code,
+                        "name": m.name,
+                        "level": m.level.as_str(),
+                        "summary": m.summary,
+                        "seed": m.seed,
+                        "formats": m.formats,
+                        "security_severity": m.security_severity,
+                        "documentation": m.doc,
+                    })
+                })
+                .collect();
+            let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+    };
+    let _ = stdout.write_all(text.as_bytes());
+    0
+}
+
+fn explain(args: &ExplainArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let metas = all_rules();
+    let Some(meta) = metas.iter().find(|m| {
+        m.code.eq_ignore_ascii_case(args.code.trim()) || m.name.eq_ignore_ascii_case(args.code.trim())
+    }) else {
+        let _ = writeln!(
+            stderr,
+            "error: no rule `{}`; `eks-sg-lint rules` lists them",
+            args.code
+        );
+        return 2;
+    };
+    let seed = if meta.seed.is_empty() {
+        String::new()
+    } else {
+        format!(" (seed {})", meta.seed.join(", "))
+    };
+    let _ = write!(
+        stdout,
+        "# {} {}\n\nLevel: {}{seed}. Formats: {}.\n\n{}.\n\n{}",
+        meta.code,
+        meta.name,
+        meta.level.as_str(),
+        meta.formats.join(", "),
+        meta.summary,
+        meta.doc
+    );
+    0
 }
 
 fn graph(args: &GraphArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {

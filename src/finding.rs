@@ -73,6 +73,18 @@ pub struct Finding {
     pub help: Option<String>,
     /// The resource involved: logical ID / address / eksctl path.
     pub resource: Option<String>,
+    /// Set when a comment or `Metadata` in the source suppresses the
+    /// finding: it is kept for SARIF, not shown or counted otherwise.
+    pub suppression: Option<Suppression>,
+}
+
+/// Why a finding is suppressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    /// The reason the user wrote, if any.
+    pub reason: Option<String>,
+    /// Where the suppression is written.
+    pub span: Span,
 }
 
 impl Finding {
@@ -86,6 +98,7 @@ impl Finding {
             labels: Vec::new(),
             help: None,
             resource: None,
+            suppression: None,
         }
     }
 

@@ -7,7 +7,9 @@
 //! [`rules`], [`report`]); [`pipeline::scan`] runs it and [`cli`] wraps it.
 
 pub mod analysis;
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod extract;
 pub mod finding;
@@ -17,4 +19,5 @@ pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod syntax;

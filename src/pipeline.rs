@@ -214,6 +214,18 @@ pub fn scan_with(
         selection.is_selected(m.code)
     }));
     findings.retain(|f| selection.is_selected(f.code));
+    let comment_files: Vec<FileId> = meta
+        .iter()
+        .filter(|(_, candidate, _)| *candidate != Candidate::Json)
+        .map(|(id, _, _)| *id)
+        .collect();
+    crate::suppress::apply(
+        &mut findings,
+        &scan.sources,
+        &model,
+        &cloudformation_docs,
+        &comment_files,
+    );
     sort_findings(&mut findings, &scan.sources);
     findings.dedup();
     scan.findings = findings;

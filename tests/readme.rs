@@ -10,21 +10,9 @@ const START: &str =
 const END: &str = "<!-- rules:end -->";
 
 fn table() -> String {
-    let mut out = String::from(
-        "| code | name | level | formats | what it reports |\n|---|---|---|---|---|\n",
-    );
-    for rule in RULES {
-        let m = rule.meta;
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
-            m.code,
-            m.name,
-            m.level.as_str(),
-            m.formats.join(", "),
-            m.summary
-        ));
-    }
-    out
+    let mut metas = eks_sg_lint::rules::metas();
+    metas.extend(eks_sg_lint::guard::metas(&eks_sg_lint::guard::RuleSet::default()));
+    eks_sg_lint::rules::markdown_table(&metas)
 }
 
 #[test]

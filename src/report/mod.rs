@@ -1,6 +1,7 @@
 //! Reporters: findings in, text out. A reporter knows findings and rule
 //! metadata, never the rules themselves.
 
+pub mod github;
 pub mod graph;
 pub mod human;
 pub mod json;
@@ -18,6 +19,8 @@ pub enum OutputFormat {
     Sarif,
     /// A versioned JSON document (see the README).
     Json,
+    /// GitHub Actions annotations (`::error file=...::message`).
+    Github,
 }
 
 /// Everything a reporter may use.
@@ -41,5 +44,6 @@ pub fn render(format: OutputFormat, report: &Report, style: human::Style) -> Str
         OutputFormat::Human => human::render(report, style),
         OutputFormat::Sarif => sarif::render(report),
         OutputFormat::Json => json::render(report),
+        OutputFormat::Github => github::render(report),
     }
 }

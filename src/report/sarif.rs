@@ -9,7 +9,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde_sarif::sarif::{
     ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
     Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
-    Sarif, Tool, ToolComponent,
+    Sarif, Suppression as SarifSuppression, Tool, ToolComponent,
 };
 
 use super::Report;
@@ -171,12 +171,25 @@ pub fn render(report: &Report) -> String {
                 .level(level(f.level))
                 .message(Message::builder().text(message).build())
                 .locations(vec![location(file, f.span, None)]);
-            let result = match (index, related.is_empty()) {
-                (Some(i), false) => base.rule_index(i as i64).related_locations(related).build(),
-                (Some(i), true) => base.rule_index(i as i64).build(),
-                (None, false) => base.related_locations(related).build(),
-                (None, true) => base.build(),
-            };
+            let suppressions: Vec<SarifSuppression> = f
+                .suppression
+                .iter()
+                .map(|s| {
+                    let mut suppression = SarifSuppression::builder()
+                        .kind(serde_json::Value::String("inSource".into()))
+                        .build();
+                    suppression.justification = s.reason.clone();
+                    suppression.location = report
+                        .sources
+                        .get(s.span.file)
+                        .map(|sf| location(sf, s.span, None));
+                    suppression
+                })
+                .collect();
+            let mut result = base.build();
+            result.rule_index = index.map(|i| i as i64);
+            result.related_locations = (!related.is_empty()).then_some(related);
+            result.suppressions = (!suppressions.is_empty()).then_some(suppressions);
             Some(result)
         })
         .collect();

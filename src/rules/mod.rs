@@ -87,6 +87,24 @@ pub fn metas() -> Vec<&'static RuleMeta> {
     RULES.iter().map(|r| r.meta).collect()
 }
 
+/// The Markdown table of rules the README carries.
+pub fn markdown_table(metas: &[&RuleMeta]) -> String {
+    let mut out = String::from(
+        "| code | name | level | formats | what it reports |\n|---|---|---|---|---|\n",
+    );
+    for m in metas {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            m.code,
+            m.name,
+            m.level.as_str(),
+            m.formats.join(", "),
+            m.summary
+        ));
+    }
+    out
+}
+
 /// The rule with this code.
 pub fn by_code(code: &str) -> Option<&'static Rule> {
     RULES
