@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: median wall time and peak memory of `eks-sg-lint check` on the
-# shared corpus and on a generated 5 MB CloudFormation template, each beside
+# shared corpus, a generated 5 MB CloudFormation template and a generated
+# cluster of 200 node groups and 5,000 rules, each beside
 # a baseline measured in the same run (`cat` of the same files: the cost of
 # reading them), so that figures from a noisy shared machine stay
 # comparable. Usage: bench/run.sh [RUNS]   (default 7)
@@ -14,6 +15,7 @@ trap 'rm -rf "$work"' EXIT
 cargo build --release --quiet --bin eks-sg-lint --example gen_cfn
 bin=target/release/eks-sg-lint
 target/release/examples/gen_cfn 5000000 "$work/large.yaml"
+target/release/examples/gen_cfn cluster 200 5000 "$work/cluster.yaml"
 
 # measure LABEL CMD... -> prints "median_seconds peak_kib"
 measure() {
@@ -51,3 +53,4 @@ else
   echo "| shared corpus | skipped: ../shared is absent | | | |"
 fi
 row "generated CloudFormation, $(( $(stat -c %s "$work/large.yaml") / 1000000 )) MB" "$work/large.yaml"
+row "one cluster, 200 node groups, 5,000 rules" "$work/cluster.yaml"

@@ -251,8 +251,9 @@ pub struct Cluster {
     pub vpc_config_span: Option<Span>,
     /// Span of the creation group list, when written.
     pub creation_groups_span: Option<Span>,
-    /// Spans of the entries of the creation group list, aligned with the
-    /// list when it is a plain `GroupList::Groups`.
+    /// Spans of the entries of the creation group list: aligned with the
+    /// list when it is a plain `GroupList::Groups`, otherwise with
+    /// `creation_groups.all_members()` (or empty when unknown).
     pub creation_group_spans: Vec<Span>,
     /// The implicit EKS cluster security group (seed S1).
     pub cluster_sg: SgId,

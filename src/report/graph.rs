@@ -88,7 +88,7 @@ fn why(model: &Model, sources: &SourceMap, v: &Verdict) -> String {
             };
             format!("{side} {}", names.join(", "))
         }
-        Verdict::Unknown => "depends on groups or values outside the scan".into(),
+        Verdict::Unknown => "not provable from the scanned files (a group known only by its ID, a CIDR other than the internet, a conditional rule, or an unresolved value)".into(),
     }
 }
 

@@ -60,14 +60,14 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
             if !sg.is_defined_in_scan() {
                 continue;
             }
-            let meant_to_share = sg
+            let Some(self_rule) = sg
                 .ingress
                 .iter()
                 .chain(&sg.egress)
-                .any(|r| peer_is_group(r, *sg_id));
-            if !meant_to_share {
+                .find(|r| peer_is_group(r, *sg_id))
+            else {
                 continue;
-            }
+            };
             let missing: Vec<String> = cx
                 .analysis
                 .node_groups_of(cluster_id)
@@ -80,15 +80,14 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
             if missing.is_empty() {
                 continue;
             }
-            let span = match &cluster.creation_groups {
-                GroupList::Groups(list) => list
-                    .iter()
-                    .position(|g| g == member)
-                    .and_then(|i| cluster.creation_group_spans.get(i).copied()),
-                _ => None,
-            }
-            .or(cluster.creation_groups_span)
-            .unwrap_or(cluster.span);
+            let index = match &cluster.creation_groups {
+                GroupList::Groups(list) => list.iter().position(|g| g == member),
+                _ => members.iter().position(|g| g == member),
+            };
+            let span = index
+                .and_then(|i| cluster.creation_group_spans.get(i).copied())
+                .or(cluster.creation_groups_span)
+                .unwrap_or(cluster.span);
             let plural = if missing.len() == 1 { "" } else { "s" };
             out.push(
                 Finding::new(
@@ -102,9 +101,9 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
                     ),
                 )
                 .with_label("given to the control plane only")
-                .with_secondary(sg.span, "a rule of this group references the group itself")
+                .with_secondary(self_rule.span, "this rule is for traffic between members of the group")
                 .with_help(
-                    "EKS attaches a cluster's groups to its control plane only: add the group to the node groups' launch templates, or rely on the EKS cluster security group",
+                    "EKS attaches a cluster's groups to its control plane only: put the group on those nodes too (a launch template's security groups), or rely on the EKS cluster security group",
                 )
                 .with_resource(sg.name.clone()),
             );

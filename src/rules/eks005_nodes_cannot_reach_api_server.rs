@@ -71,8 +71,8 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
                     ng.address, cluster.address
                 ),
                 traffic: "TCP 443".into(),
-                toward: "to the control plane",
-                from: "from the nodes",
+                toward: format!("to the control plane of `{}`", cluster.address),
+                from: format!("from node group `{}`", ng.address),
             };
             out.push(blocked.finding(cx.model, side, &groups));
         }

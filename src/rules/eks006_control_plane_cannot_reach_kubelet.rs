@@ -66,8 +66,8 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
                     cluster.address, ng.address
                 ),
                 traffic: "TCP 10250".into(),
-                toward: "to the nodes",
-                from: "from the control plane",
+                toward: format!("to node group `{}`", ng.address),
+                from: format!("from the control plane of `{}`", cluster.address),
             };
             out.push(blocked.finding(cx.model, side, &groups));
         }

@@ -69,7 +69,7 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
                     };
                     let what = if g1 == g2 {
                         format!(
-                            "pods on node group `{}` of cluster `{}` cannot reach DNS on other nodes of the same group",
+                            "pods on node group `{}` of cluster `{}` cannot reach DNS on other nodes of the same node group",
                             a1.address, cluster.address
                         )
                     } else {
@@ -84,8 +84,8 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
                         resource: &a1.address,
                         what,
                         traffic: format!("{} 53", protocol.label()),
-                        toward: "to the nodes",
-                        from: "from the nodes",
+                        toward: format!("to node group `{}`", a2.address),
+                        from: format!("from node group `{}`", a1.address),
                     };
                     out.push(blocked.finding(cx.model, side, &groups));
                 }

@@ -10,9 +10,9 @@ pub static META: RuleMeta = RuleMeta {
     level: Level::Warning,
     summary: "An IPv6 cluster's group has a rule for 0.0.0.0/0 with no matching rule for ::/0",
     doc: r#"## What it checks
-In a cluster whose IP family is IPv6, a security group defined in the scan and on
-the control plane or on a node group's nodes has a rule to or from `0.0.0.0/0`
-with no rule of the same direction, a protocol that covers it and a port range
+In a cluster whose IP family is IPv6, a security group on the control plane or
+on a node group's nodes has a rule to or from `0.0.0.0/0` with no rule of the
+same direction, a protocol that covers it and a port range
 that covers it, to or from `::/0`.
 
 ## Why it matters
@@ -75,7 +75,9 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
             }
             seen.push(id);
             let sg = cx.model.group(id);
-            if !sg.is_defined_in_scan() || sg.rules_incomplete {
+            // Rules the user adds to the EKS cluster security group count
+            // too; the rules EKS and the formats add by default are paired.
+            if sg.rules_incomplete {
                 continue;
             }
             for rules in [&sg.ingress, &sg.egress] {

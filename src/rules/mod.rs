@@ -132,10 +132,23 @@ pub(crate) struct BlockedFlow<'a> {
     pub what: String,
     /// "TCP 443".
     pub traffic: String,
-    /// "from the nodes" / "to the control plane": the other end, seen from
-    /// the blocking side when it is egress.
-    pub toward: &'a str,
-    pub from: &'a str,
+    /// The destination, for an egress rule: "to the control plane of `C`".
+    pub toward: String,
+    /// The source, for an ingress rule: "from node group `Nodes`".
+    pub from: String,
+}
+
+/// "`a`", "`a` or `b`", "any of `a`, `b`, `c`".
+fn name_groups(model: &Model, groups: &[crate::model::SgId]) -> String {
+    let names: Vec<String> = groups
+        .iter()
+        .map(|g| format!("`{}`", model.group(*g).name))
+        .collect();
+    match names.as_slice() {
+        [one] => one.clone(),
+        [a, b] => format!("{a} or {b}"),
+        _ => format!("any of {}", names.join(", ")),
+    }
 }
 
 impl BlockedFlow<'_> {
@@ -146,32 +159,39 @@ impl BlockedFlow<'_> {
         groups: &[crate::model::SgId],
     ) -> Finding {
         use crate::analysis::flows::Side;
-        let names: Vec<String> = groups
-            .iter()
-            .map(|g| format!("`{}`", model.group(*g).name))
-            .collect();
-        let names = names.join(", ");
-        let (why, help) = match side {
-            Side::Egress => (
-                format!(
-                    "no outbound rule of {names} allows {} {}",
-                    self.traffic, self.toward
-                ),
-                format!(
-                    "add an outbound {} rule {} (a security group reference, or 0.0.0.0/0) to one of {names}",
-                    self.traffic, self.toward
-                ),
-            ),
-            Side::Ingress => (
-                format!(
-                    "no inbound rule of {names} admits {} {}",
-                    self.traffic, self.from
-                ),
-                format!(
-                    "add an inbound {} rule {} to one of {names}",
-                    self.traffic, self.from
-                ),
-            ),
+        use crate::model::GroupOrigin;
+        let names = name_groups(model, groups);
+        let (dir, peer) = match side {
+            Side::Egress => ("outbound", &self.toward),
+            Side::Ingress => ("inbound", &self.from),
+        };
+        let why = format!("no {dir} rule of {names} allows {} {peer}", self.traffic);
+        let generated = groups.iter().all(|g| {
+            matches!(
+                model.group(*g).origin,
+                GroupOrigin::Generated(_) | GroupOrigin::EksClusterSg(_)
+            )
+        });
+        let help = if generated {
+            format!(
+                "these groups are created by EKS or eksctl with fixed rules: put a group of your own that allows {} {peer} on the same side (a launch template's groups, eksctl `securityGroups.attachIDs`, `withShared`)",
+                self.traffic
+            )
+        } else {
+            let writable: Vec<crate::model::SgId> = groups
+                .iter()
+                .copied()
+                .filter(|g| model.group(*g).is_defined_in_scan())
+                .collect();
+            let target = if writable.is_empty() {
+                names.clone()
+            } else {
+                name_groups(model, &writable)
+            };
+            format!(
+                "add an {dir} {} rule {peer} (a security group reference, or 0.0.0.0/0) to {target}",
+                self.traffic
+            )
         };
         let mut finding = Finding::new(
             self.meta,
@@ -183,10 +203,14 @@ impl BlockedFlow<'_> {
         .with_resource(self.resource.to_string());
         for g in groups {
             let sg = model.group(*g);
-            let label = match side {
-                Side::Egress => format!("no outbound {} {} here", self.traffic, self.toward),
-                Side::Ingress => format!("no inbound {} {} here", self.traffic, self.from),
+            let whose = match sg.origin {
+                GroupOrigin::EksClusterSg(_) => {
+                    "the EKS cluster security group EKS creates for this cluster has "
+                }
+                GroupOrigin::RemoteAccess(_) => "the remote-access group EKS creates has ",
+                _ => "",
             };
+            let label = format!("{whose}no {dir} {} {peer}", self.traffic);
             let span = match side {
                 Side::Egress => sg.egress_span.unwrap_or(sg.span),
                 Side::Ingress => sg.span,

@@ -102,14 +102,35 @@ impl<'a> Template<'a> {
                 Some(n) => self.group_list_spanned(n),
             };
         }
+        let mut spans: Vec<(GroupRef, Span)> = Vec::new();
         let lists = alts
             .into_iter()
             .map(|(alt, _)| match alt {
                 None => GroupList::Absent,
-                Some(n) => self.group_list_plain(n),
+                Some(n) => {
+                    self.member_spans(n, &mut spans);
+                    self.group_list_plain(n)
+                }
             })
             .collect();
-        (one_of(lists), Vec::new())
+        let list = one_of(lists);
+        let spans = align_to_members(&list, spans);
+        (list, spans)
+    }
+
+    /// Each group a literal list may hold, with the span of the element
+    /// that names it, in order of appearance.
+    fn member_spans(&self, node: &Node, out: &mut Vec<(GroupRef, Span)>) {
+        let Some(items) = node.as_seq() else {
+            return;
+        };
+        for item in items {
+            for member in self.group_element(item).all_members() {
+                if !out.iter().any(|(m, _)| *m == member) {
+                    out.push((member, item.span));
+                }
+            }
+        }
     }
 
     fn group_list_spanned(&self, node: &Node) -> (GroupList, Vec<Span>) {
@@ -121,7 +142,12 @@ impl<'a> Template<'a> {
                     spans.extend(std::iter::repeat_n(item.span, g.len()));
                 }
             }
+            return (list, spans);
         }
+        // Conditions inside the list: spans follow `all_members()`.
+        let mut members = Vec::new();
+        self.member_spans(node, &mut members);
+        let spans = align_to_members(&list, members);
         (list, spans)
     }
 
@@ -251,4 +277,14 @@ pub(super) fn concat(parts: Vec<GroupList>, present: bool) -> GroupList {
         })
         .collect();
     one_of(results)
+}
+
+/// Spans in the order of `list.all_members()`, or none when some member has
+/// no element of its own (it came from a parameter or a function).
+fn align_to_members(list: &GroupList, spans: Vec<(GroupRef, Span)>) -> Vec<Span> {
+    list.all_members()
+        .iter()
+        .map(|m| spans.iter().find(|(g, _)| g == m).map(|(_, s)| *s))
+        .collect::<Option<Vec<Span>>>()
+        .unwrap_or_default()
 }

@@ -1,0 +1,92 @@
+# expect: none
+# The nodes' group admits the kubelet port from the EKS cluster security group
+# (which allows all traffic out) and from the control plane's own group.
+resource "aws_security_group" "control_plane" {
+  name   = "eks-control-plane"
+  vpc_id = "vpc-0123456789abcdef0"
+
+  ingress {
+    description     = "API server from the nodes"
+    from_port       = 443
+    to_port         = 443
+    protocol        = "tcp"
+    security_groups = [aws_security_group.nodes.id]
+  }
+
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+resource "aws_security_group" "nodes" {
+  name   = "eks-nodes"
+  vpc_id = "vpc-0123456789abcdef0"
+
+  ingress {
+    from_port = 0
+    to_port   = 0
+    protocol  = "-1"
+    self      = true
+  }
+
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+resource "aws_security_group_rule" "kubelet_from_cluster_sg" {
+  type                     = "ingress"
+  security_group_id        = aws_security_group.nodes.id
+  source_security_group_id = aws_eks_cluster.demo.vpc_config[0].cluster_security_group_id
+  protocol                 = "tcp"
+  from_port                = 10250
+  to_port                  = 10250
+}
+
+resource "aws_security_group_rule" "kubelet_from_control_plane" {
+  type                     = "ingress"
+  security_group_id        = aws_security_group.nodes.id
+  source_security_group_id = aws_security_group.control_plane.id
+  protocol                 = "tcp"
+  from_port                = 10250
+  to_port                  = 10250
+}
+
+resource "aws_eks_cluster" "demo" {
+  name     = "demo"
+  role_arn = "arn:aws:iam::111122223333:role/eks-cluster"
+
+  vpc_config {
+    subnet_ids         = ["subnet-0a", "subnet-0b"]
+    security_group_ids = [aws_security_group.control_plane.id]
+  }
+}
+
+resource "aws_launch_template" "nodes" {
+  name_prefix            = "demo-nodes-"
+  vpc_security_group_ids = [aws_security_group.nodes.id]
+}
+
+resource "aws_eks_node_group" "nodes" {
+  cluster_name    = aws_eks_cluster.demo.name
+  node_group_name = "nodes"
+  node_role_arn   = "arn:aws:iam::111122223333:role/eks-node"
+  subnet_ids      = ["subnet-0a", "subnet-0b"]
+
+  launch_template {
+    id      = aws_launch_template.nodes.id
+    version = aws_launch_template.nodes.latest_version
+  }
+
+  scaling_config {
+    desired_size = 2
+    max_size     = 3
+    min_size     = 1
+  }
+}

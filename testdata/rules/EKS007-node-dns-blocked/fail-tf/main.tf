@@ -1,0 +1,82 @@
+# The nodes' group admits DNS from itself on TCP only: UDP 53, the protocol
+# most lookups use, is blocked between the nodes. One finding (UDP).
+resource "aws_security_group" "control_plane" {
+  name   = "eks-control-plane"
+  vpc_id = "vpc-0123456789abcdef0"
+
+  ingress {
+    description     = "API server from the nodes"
+    from_port       = 443
+    to_port         = 443
+    protocol        = "tcp"
+    security_groups = [aws_security_group.nodes.id]
+  }
+
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+resource "aws_security_group" "nodes" {
+  name   = "eks-nodes"
+  vpc_id = "vpc-0123456789abcdef0"
+
+  ingress {
+    description     = "kubelet from the control plane"
+    from_port       = 10250
+    to_port         = 10250
+    protocol        = "tcp"
+    security_groups = [aws_security_group.control_plane.id]
+  }
+
+  ingress {
+    description = "CoreDNS"
+    from_port   = 53
+    to_port     = 53
+    protocol    = "tcp"
+    self        = true
+  }
+
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+resource "aws_eks_cluster" "demo" {
+  name     = "demo"
+  role_arn = "arn:aws:iam::111122223333:role/eks-cluster"
+
+  vpc_config {
+    subnet_ids         = ["subnet-0a", "subnet-0b"]
+    security_group_ids = [aws_security_group.control_plane.id]
+  }
+}
+
+resource "aws_launch_template" "nodes" {
+  name_prefix            = "demo-nodes-"
+  vpc_security_group_ids = [aws_security_group.nodes.id]
+}
+
+resource "aws_eks_node_group" "nodes" { # expect: EKS007
+  cluster_name    = aws_eks_cluster.demo.name
+  node_group_name = "nodes"
+  node_role_arn   = "arn:aws:iam::111122223333:role/eks-node"
+  subnet_ids      = ["subnet-0a", "subnet-0b"]
+
+  launch_template {
+    id      = aws_launch_template.nodes.id
+    version = aws_launch_template.nodes.latest_version
+  }
+
+  scaling_config {
+    desired_size = 2
+    max_size     = 3
+    min_size     = 1
+  }
+}
