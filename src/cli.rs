@@ -139,6 +139,9 @@ pub struct CheckArgs {
     /// Also run the Guard rules in these files (`.guard`)
     #[arg(long = "rules", value_name = "FILE", num_args = 1..)]
     pub rules: Vec<PathBuf>,
+    /// Values for Terraform root modules' variables (`.tfvars`), after `terraform.tfvars` and `*.auto.tfvars`
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
     /// Read settings from FILE instead of the `.eks-sg-lint.toml` found from the first PATH upward
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -252,8 +255,13 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         }
     };
 
-    let mut scan =
-        pipeline::scan_with(&args.paths, &selection, &|p| config.is_excluded(p), &user_rules);
+    let mut scan = pipeline::scan_with_vars(
+        &args.paths,
+        &selection,
+        &|p| config.is_excluded(p),
+        &user_rules,
+        &args.var_files,
+    );
     for skipped in &scan.skipped {
         let _ = writeln!(
             stderr,

@@ -20,6 +20,11 @@ pub enum Candidate {
     Template,
     /// `.tf`.
     Terraform,
+    /// `.tf.json`: Terraform's JSON syntax.
+    TerraformJson,
+    /// `terraform.tfvars`, `*.auto.tfvars`: values of a root module's
+    /// variables.
+    TerraformVars,
 }
 
 impl Candidate {
@@ -28,9 +33,15 @@ impl Candidate {
         let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
         match ext.as_str() {
             "yaml" | "yml" => Some(Candidate::Yaml),
-            "json" if !name.ends_with(".tf.json") => Some(Candidate::Json),
+            "json" if name.to_ascii_lowercase().ends_with(".tf.json") => {
+                Some(Candidate::TerraformJson)
+            }
+            "json" => Some(Candidate::Json),
             "template" => Some(Candidate::Template),
             "tf" => Some(Candidate::Terraform),
+            "tfvars" if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") => {
+                Some(Candidate::TerraformVars)
+            }
             _ => None,
         }
     }
@@ -152,6 +163,8 @@ pub fn describe_io_error(e: &std::io::Error) -> String {
 pub enum Sniffed {
     CloudFormation,
     Eksctl,
+    /// A Terraform plan (`terraform show -json`).
+    TerraformPlan,
     /// Neither; skipped silently.
     Other,
 }
@@ -163,6 +176,11 @@ pub enum Sniffed {
 pub fn sniff(text: &str) -> Sniffed {
     if text.contains("eksctl.io/") && text.contains("ClusterConfig") {
         return Sniffed::Eksctl;
+    }
+    if text.contains("\"format_version\"")
+        && (text.contains("\"planned_values\"") || text.contains("\"resource_changes\""))
+    {
+        return Sniffed::TerraformPlan;
     }
     // A `Resources` map, or a bare map of resources (a template fragment),
     // names `AWS::` types.
@@ -190,6 +208,19 @@ mod tests {
             Some(Candidate::Template)
         );
         assert_eq!(Candidate::of(Path::new("README.md")), None);
+        assert_eq!(
+            Candidate::of(Path::new("main.tf.json")),
+            Some(Candidate::TerraformJson)
+        );
+        assert_eq!(
+            Candidate::of(Path::new("terraform.tfvars")),
+            Some(Candidate::TerraformVars)
+        );
+        assert_eq!(
+            Candidate::of(Path::new("a.auto.tfvars")),
+            Some(Candidate::TerraformVars)
+        );
+        assert_eq!(Candidate::of(Path::new("prod.tfvars")), None);
         assert_eq!(Candidate::of(Path::new("Makefile")), None);
     }
 
@@ -208,5 +239,9 @@ mod tests {
             Sniffed::Eksctl
         );
         assert_eq!(sniff("apiVersion: v1\nkind: ConfigMap"), Sniffed::Other);
+        assert_eq!(
+            sniff("{\"format_version\": \"1.2\", \"planned_values\": {}}"),
+            Sniffed::TerraformPlan
+        );
     }
 }

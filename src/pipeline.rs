@@ -86,6 +86,10 @@ enum Parsed {
     CloudFormation(Vec<Node>),
     Eksctl(Vec<Node>),
     Terraform(Node),
+    /// `.tfvars` values.
+    TerraformVars(Node),
+    /// A Terraform plan (`terraform show -json`).
+    TerraformPlan(Node),
     Error(ParseError),
     /// Not infrastructure code.
     NotIac,
@@ -103,6 +107,17 @@ pub fn scan_with(
     selection: &Selection,
     exclude: &dyn Fn(&Path) -> bool,
     user_rules: &guard::RuleSet,
+) -> Scan {
+    scan_with_vars(paths, selection, exclude, user_rules, &[])
+}
+
+/// As [`scan_with`], with `--var-file` files for Terraform root modules.
+pub fn scan_with_vars(
+    paths: &[PathBuf],
+    selection: &Selection,
+    exclude: &dyn Fn(&Path) -> bool,
+    user_rules: &guard::RuleSet,
+    var_files: &[PathBuf],
 ) -> Scan {
     let found = discover::discover(paths, exclude);
     let mut scan = Scan {
@@ -131,6 +146,16 @@ pub fn scan_with(
             Err(p) => scan.problems.push(p),
         }
     }
+    // Terraform: the local modules the scanned directories call, read even
+    // outside the scanned paths, and `--var-file` files.
+    let loaded_dirs = read_terraform_modules(&mut files, &mut scan);
+    for path in var_files {
+        match read_file(path, Candidate::TerraformVars) {
+            Ok(Some(file)) => files.push(file),
+            Ok(None) => {}
+            Err(p) => scan.problems.push(p),
+        }
+    }
 
     let cwd = std::env::current_dir().ok();
     let mut meta = Vec::with_capacity(files.len());
@@ -153,6 +178,8 @@ pub fn scan_with(
     let mut findings = Vec::new();
     let mut fragments: Vec<(FileId, Model)> = Vec::new();
     let mut terraform_dirs: BTreeMap<PathBuf, Vec<(FileId, &Node)>> = BTreeMap::new();
+    let mut terraform = extract::terraform::Dirs::default();
+    let mut terraform_plans: Vec<(FileId, &Node)> = Vec::new();
     let mut cloudformation_docs: Vec<(FileId, &Node)> = Vec::new();
     let mut eksctl_docs: Vec<(FileId, &Node)> = Vec::new();
     for (id, p) in &parsed {
@@ -169,8 +196,24 @@ pub fn scan_with(
                     .and_then(|f| f.path.parent())
                     .map(Path::to_path_buf)
                     .unwrap_or_default();
+                if loaded_dirs.contains(&dir) {
+                    terraform_dirs.entry(dir).or_default().push((*id, node));
+                    continue;
+                }
                 terraform_dirs.entry(dir).or_default().push((*id, node));
             }
+            Parsed::TerraformVars(node) => {
+                let Some(path) = sources.get(*id).map(|f| f.path.clone()) else {
+                    continue;
+                };
+                if var_files.contains(&path) {
+                    terraform.cli_var_files.push(node);
+                    continue;
+                }
+                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                terraform.var_files.entry(dir).or_default().push((path, node));
+            }
+            Parsed::TerraformPlan(doc) => terraform_plans.push((*id, doc)),
         }
         scan.files_analyzed += 1;
     }
@@ -184,10 +227,13 @@ pub fn scan_with(
             .par_iter()
             .map(|(id, doc)| (*id, extract::eksctl(doc, *id))),
     );
+    terraform.modules = terraform_dirs.clone();
+    terraform.loaded = loaded_dirs;
+    fragments.extend(extract::terraform::extract_dirs(&terraform));
     fragments.par_extend(
-        terraform_dirs
+        terraform_plans
             .par_iter()
-            .filter_map(|(_, files)| Some((files.first()?.0, extract::terraform(files)))),
+            .map(|(id, doc)| (*id, extract::terraform::plan::extract(doc))),
     );
     // Merge in file order so that ids, and so output, are deterministic.
     fragments.sort_by_key(|(id, _)| *id);
@@ -282,7 +328,11 @@ fn read_file(path: &Path, candidate: Candidate) -> Result<Option<ReadFile>, Prob
             (text, Some(at))
         }
     };
-    if candidate != Candidate::Terraform && discover::sniff(&text) == Sniffed::Other {
+    let terraform = matches!(
+        candidate,
+        Candidate::Terraform | Candidate::TerraformJson | Candidate::TerraformVars
+    );
+    if !terraform && discover::sniff(&text) == Sniffed::Other {
         if invalid_utf8_at.is_some() && text.contains('\u{0}') {
             return Err(problem("skipped: binary file".into()));
         }
@@ -315,13 +365,29 @@ fn parse_file(
             .trim_start_matches('\u{feff}')
             .trim_start()
             .starts_with('{'),
-        Candidate::Yaml | Candidate::Terraform => false,
+        Candidate::Yaml | Candidate::Terraform | Candidate::TerraformVars => false,
+        Candidate::TerraformJson => true,
     };
-    if candidate == Candidate::Terraform {
-        return match syntax::hcl::parse(id, text, limits) {
-            Ok(node) => Parsed::Terraform(node),
-            Err(e) => Parsed::Error(e),
-        };
+    match candidate {
+        Candidate::Terraform => {
+            return match syntax::hcl::parse(id, text, limits) {
+                Ok(node) => Parsed::Terraform(node),
+                Err(e) => Parsed::Error(e),
+            };
+        }
+        Candidate::TerraformVars => {
+            return match syntax::hcl::parse(id, text, limits) {
+                Ok(node) => Parsed::TerraformVars(node),
+                Err(e) => Parsed::Error(e),
+            };
+        }
+        Candidate::TerraformJson => {
+            return match syntax::json::parse(id, text, limits) {
+                Ok(doc) => Parsed::Terraform(extract::terraform::json::from_json(&doc)),
+                Err(e) => Parsed::Error(e),
+            };
+        }
+        _ => {}
     }
     let docs = if is_json {
         syntax::json::parse(id, text, limits).map(|d| vec![d])
@@ -332,6 +398,13 @@ fn parse_file(
         Ok(docs) => docs,
         Err(e) => return Parsed::Error(e),
     };
+    if is_json {
+        if let [doc] = docs.as_slice() {
+            if extract::terraform::json::is_plan(doc) {
+                return docs.into_iter().next().map_or(Parsed::NotIac, Parsed::TerraformPlan);
+            }
+        }
+    }
     let mut cfn = Vec::new();
     let mut eksctl = Vec::new();
     for doc in docs {
@@ -390,4 +463,44 @@ fn display_path(path: &Path, cwd: Option<&Path>) -> String {
         .unwrap_or_else(|| path.to_path_buf());
     let text = rel.to_string_lossy().replace('\\', "/");
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+}
+
+/// Reads the directories of the local modules that the Terraform files
+/// among `files` call (and those they call, bounded), appending their
+/// files; returns the directories read this way.
+fn read_terraform_modules(
+    files: &mut Vec<ReadFile>,
+    scan: &mut Scan,
+) -> std::collections::BTreeSet<PathBuf> {
+    use extract::terraform::load;
+    let mut dirs: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
+    for f in files.iter() {
+        if matches!(f.candidate, Candidate::Terraform | Candidate::TerraformJson) {
+            let dir = f.path.parent().map(Path::to_path_buf).unwrap_or_default();
+            dirs.entry(dir).or_default().push(f.text.clone());
+        }
+    }
+    if dirs.is_empty() {
+        return Default::default();
+    }
+    let mut extra: Vec<ReadFile> = Vec::new();
+    let mut problems: Vec<Problem> = Vec::new();
+    let (loaded, _) = load::follow_modules(&dirs, &mut |dir| {
+        let mut texts = Vec::new();
+        for path in load::terraform_files(dir) {
+            let candidate = Candidate::of(&path).unwrap_or(Candidate::Terraform);
+            match read_file(&path, candidate) {
+                Ok(Some(file)) => {
+                    texts.push(file.text.clone());
+                    extra.push(file);
+                }
+                Ok(None) => {}
+                Err(p) => problems.push(p),
+            }
+        }
+        texts
+    });
+    scan.skipped.extend(problems);
+    files.extend(extra);
+    loaded.into_iter().collect()
 }

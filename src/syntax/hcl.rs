@@ -86,6 +86,73 @@ pub fn key_expression(entry: &Entry) -> Option<Node> {
     Some(shift(node, base))
 }
 
+/// The value of a string in Terraform's JSON syntax (`.tf.json`, where
+/// `"${aws_security_group.a.id}"` is an expression): a plain `String`, or the
+/// template it holds. Every span of the result is `span` (the JSON string's),
+/// since the text was unescaped.
+pub fn json_string_value(text: &str, span: Span) -> Node {
+    if !text.contains("${") && !text.contains("%{") {
+        return Node::new(span, Value::String(text.to_string()));
+    }
+    if check_nesting(span.file, text, 64).is_err() {
+        return Node::new(span, Value::Expr(text.to_string()));
+    }
+    let Ok(template) = hcl_edit::parser::parse_template(text) else {
+        return Node::new(span, Value::Expr(text.to_string()));
+    };
+    let conv = Converter {
+        file: span.file,
+        text,
+        max_depth: 64,
+    };
+    let value = conv.template(&template, Span::new(span.file, 0, text.len()), 0);
+    respan(Node::new(span, value), span)
+}
+
+/// Sets every span in a node to `span`.
+fn respan(mut node: Node, span: Span) -> Node {
+    fn walk(node: &mut Node, span: Span, depth: usize) {
+        node.span = span;
+        if depth > 256 {
+            return;
+        }
+        match &mut node.value {
+            Value::Seq(items) => items.iter_mut().for_each(|n| walk(n, span, depth + 1)),
+            Value::Map(entries) => {
+                for e in entries {
+                    e.key_span = span;
+                    walk(&mut e.value, span, depth + 1);
+                }
+            }
+            Value::Tagged(_, inner) => walk(inner, span, depth + 1),
+            Value::Reference(parts) => {
+                for p in parts {
+                    if let RefPart::Index(n) = p {
+                        walk(n, span, depth + 1);
+                    }
+                }
+            }
+            Value::Template(parts) => {
+                for p in parts {
+                    if let TemplatePart::Interpolation(n) = p {
+                        walk(n, span, depth + 1);
+                    }
+                }
+            }
+            Value::Call(_, args) => args.iter_mut().for_each(|n| walk(n, span, depth + 1)),
+            Value::Conditional(c, a, b) => {
+                walk(c, span, depth + 1);
+                walk(a, span, depth + 1);
+                walk(b, span, depth + 1);
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) | Value::Expr(_) => {
+            }
+        }
+    }
+    walk(&mut node, span, 0);
+    node
+}
+
 /// Moves every span of a node parsed from a substring to the file's offsets.
 fn shift(mut node: Node, base: usize) -> Node {
     fn span(s: &mut Span, base: u32) {

@@ -143,8 +143,10 @@ impl Ev {
 #[derive(Debug)]
 pub(super) struct Resource<'a> {
     pub ty: &'a str,
-    /// `type.name`.
+    /// `type.name`, after the module path (`module.net.aws_security_group.a`).
     pub address: String,
+    /// The scope (module instance) the resource belongs to.
+    pub scope: usize,
     /// The block body (its span is the whole block).
     pub body: &'a Node,
     /// From the `resource` keyword through the last label.
@@ -158,9 +160,25 @@ impl Resource<'_> {
     }
 }
 
+/// A `module` block of a module.
+#[derive(Debug)]
+pub(super) struct Call<'a> {
+    pub name: &'a str,
+    /// The block body (its span is the whole block).
+    pub body: &'a Node,
+    /// From the `module` keyword through the name label.
+    pub header: Span,
+    /// The `source` as written, when a literal.
+    pub source: Option<String>,
+}
+
 /// What the module declares, across all its files.
 #[derive(Debug, Default)]
 pub(super) struct Module<'a> {
+    /// The module path of its resources' addresses (`""` or `module.net.`).
+    pub prefix: String,
+    pub calls: Vec<Call<'a>>,
+    pub outputs: HashMap<&'a str, &'a Node>,
     /// Variable name to its default, when it has one.
     pub variables: HashMap<&'a str, Option<&'a Node>>,
     pub locals: HashMap<&'a str, &'a Node>,
@@ -173,8 +191,11 @@ pub(super) struct Module<'a> {
 
 impl<'a> Module<'a> {
     /// Reads the top-level blocks of every file.
-    pub fn collect(roots: &[&'a Node]) -> Self {
-        let mut m = Module::default();
+    pub fn collect(roots: &[&'a Node], prefix: &str, scope: usize) -> Self {
+        let mut m = Module {
+            prefix: prefix.to_string(),
+            ..Module::default()
+        };
         for root in roots {
             for entry in root.as_map().unwrap_or(&[]) {
                 let (labels, body) = block_labels(&entry.value);
@@ -192,17 +213,35 @@ impl<'a> Module<'a> {
                             }
                         }
                     }
+                    ("module", [name]) => {
+                        m.calls.push(Call {
+                            name: name.key.as_str(),
+                            body,
+                            header: entry.key_span.join(name.key_span),
+                            source: body
+                                .get("source")
+                                .and_then(|s| s.as_str())
+                                .map(str::to_string),
+                        });
+                    }
+                    ("output", [name]) => {
+                        if let Some(value) = body.get("value") {
+                            m.outputs.insert(name.key.as_str(), value);
+                        }
+                    }
                     ("resource" | "data", [ty, name]) => {
                         let res = Resource {
                             ty: ty.key.as_str(),
-                            address: format!("{}.{}", ty.key, name.key),
+                            address: format!("{prefix}{}.{}", ty.key, name.key),
+                            scope,
                             body,
                             header: entry.key_span.join(name.key_span),
                         };
+                        let local = format!("{}.{}", ty.key, name.key);
                         if entry.key == "data" {
-                            m.data.entry(res.address.clone()).or_insert(res);
-                        } else if !m.by_address.contains_key(&res.address) {
-                            m.by_address.insert(res.address.clone(), m.resources.len());
+                            m.data.entry(local).or_insert(res);
+                        } else if !m.by_address.contains_key(&local) {
+                            m.by_address.insert(local, m.resources.len());
                             m.resources.push(res);
                         }
                     }
@@ -213,6 +252,7 @@ impl<'a> Module<'a> {
         m
     }
 
+    /// A resource by its address inside the module (`type.name`).
     pub fn resource(&self, address: &str) -> Option<&Resource<'a>> {
         self.by_address
             .get(address)
@@ -305,6 +345,57 @@ pub(super) fn render(node: &Node) -> String {
 }
 
 const MAX_DEPTH: usize = 48;
+/// Instances of one resource or module call beyond which they are unknown.
+pub(super) const MAX_INSTANCES: usize = 4096;
+
+/// The instances of a resource or module call.
+#[derive(Debug)]
+pub(super) enum Expansion {
+    /// No `count`/`for_each`: one instance, addressed without a key.
+    Single,
+    /// Known instances, in order.
+    Instances(Vec<Instance>),
+    /// `count = 0`, an empty `for_each`.
+    Zero,
+    /// `count`/`for_each` not known (or too many).
+    Unknown,
+}
+
+/// One instance of a repeated resource or module call.
+#[derive(Debug, Clone)]
+pub(super) struct Instance {
+    /// The key as text: `0`, `a`.
+    pub key: String,
+    /// `aws_security_group.x["a"]`, `aws_security_group.x[0]`.
+    pub address: String,
+    /// `each` or `count`.
+    pub binding: Binding,
+}
+
+/// The keys and values of a known `for_each` collection: a map, or a set
+/// of strings (each key its own value); `None` when not known.
+pub(super) fn for_each_items(ev: &Ev) -> Option<Vec<(String, Ev)>> {
+    match &ev.v {
+        Val::Map(items) => Some(
+            items
+                .iter()
+                .map(|m| (m.key.clone(), m.val.clone()))
+                .collect(),
+        ),
+        Val::List(items) => {
+            let mut out: Vec<(String, Ev)> = Vec::new();
+            for item in items {
+                let key = item.as_text()?.to_string();
+                if !out.iter().any(|(k, _)| *k == key) {
+                    out.push((key, item.clone()));
+                }
+            }
+            Some(out)
+        }
+        Val::Null => Some(Vec::new()),
+        _ => None,
+    }
+}
 const BUDGET: usize = 500_000;
 const MEMO_CAP: usize = 20_000;
 
@@ -316,25 +407,97 @@ pub(super) struct Binding {
     pub value: Ev,
 }
 
-/// Evaluates expressions of one module.
-pub(super) struct Evaluator<'m, 'a> {
+/// One module instance: the root module, or a module call's instance.
+pub(super) struct Scope<'m, 'a> {
     pub module: &'m Module<'a>,
+    /// The calling scope.
+    pub parent: Option<usize>,
+    /// The module call's body: its arguments, evaluated in the parent.
+    pub call: Option<&'a Node>,
+    /// The call instance's `each`/`count`, in scope while its arguments are
+    /// evaluated.
+    pub instance: Option<Binding>,
+    /// Child scopes by call name, each with its instance key (`None` for a
+    /// call without `count`/`for_each`).
+    pub children: HashMap<String, Vec<(Option<String>, usize)>>,
+    /// Module calls modelled by their known behaviour (the EKS module).
+    pub known_calls: HashMap<String, super::eks_module::Flavor>,
+    /// Values of the root module's variables from `.tfvars` files, last
+    /// file winning.
+    pub values: HashMap<String, &'a Node>,
+}
+
+impl<'m, 'a> Scope<'m, 'a> {
+    pub fn root(module: &'m Module<'a>) -> Self {
+        Scope {
+            module,
+            parent: None,
+            call: None,
+            instance: None,
+            children: HashMap::new(),
+            known_calls: HashMap::new(),
+            values: HashMap::new(),
+        }
+    }
+}
+
+/// Evaluates expressions of one module and the modules it calls.
+pub(super) struct Evaluator<'m, 'a> {
+    pub scopes: Vec<Scope<'m, 'a>>,
+    /// The scope expressions are evaluated in.
+    current: Cell<usize>,
     memo: RefCell<HashMap<String, Ev>>,
     visiting: RefCell<HashSet<String>>,
     budget: Cell<usize>,
     /// Iterators in scope, innermost last.
     scope: RefCell<Vec<Binding>>,
+    /// Cluster names known to the extractor (module clusters), by address.
+    pub cluster_names: RefCell<HashMap<String, String>>,
+    expansions: RefCell<HashMap<String, std::rc::Rc<Expansion>>>,
 }
 
 impl<'m, 'a> Evaluator<'m, 'a> {
-    pub fn new(module: &'m Module<'a>) -> Self {
+    pub fn new(scopes: Vec<Scope<'m, 'a>>) -> Self {
         Evaluator {
-            module,
+            scopes,
+            current: Cell::new(0),
             memo: RefCell::new(HashMap::new()),
             visiting: RefCell::new(HashSet::new()),
             budget: Cell::new(BUDGET),
             scope: RefCell::new(Vec::new()),
+            cluster_names: RefCell::new(HashMap::new()),
+            expansions: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The current scope's module.
+    pub fn module(&self) -> &'m Module<'a> {
+        self.scope_at(self.current.get()).module
+    }
+
+    pub fn scope_at(&self, i: usize) -> &Scope<'m, 'a> {
+        match self.scopes.get(i) {
+            Some(s) => s,
+            // Scope 0 always exists (the extractor creates it first).
+            None => &self.scopes[0],
+        }
+    }
+
+    /// Makes `scope` current with `bindings` in scope (the extractor's
+    /// entry point for each resource instance).
+    pub fn enter(&self, scope: usize, bindings: Vec<Binding>) {
+        self.current.set(scope);
+        *self.scope.borrow_mut() = bindings;
+    }
+
+    /// Evaluates `f` in another scope, with only `bindings` in scope.
+    pub fn in_scope<R>(&self, scope: usize, bindings: Vec<Binding>, f: impl FnOnce() -> R) -> R {
+        let saved_scope = self.current.replace(scope);
+        let saved = std::mem::replace(&mut *self.scope.borrow_mut(), bindings);
+        let out = f();
+        *self.scope.borrow_mut() = saved;
+        self.current.set(saved_scope);
+        out
     }
 
     /// Whether the evaluation budget ran out (values were left unknown).
@@ -354,6 +517,8 @@ impl<'m, 'a> Evaluator<'m, 'a> {
     /// elsewhere (locals, defaults, other resources).
     fn isolated<R>(&self, f: impl FnOnce() -> R) -> R {
         let saved = std::mem::take(&mut *self.scope.borrow_mut());
+        // A resource instance's `each`/`count` stays visible to its own
+        // arguments only; elsewhere nothing is bound.
         let out = f();
         *self.scope.borrow_mut() = saved;
         out
@@ -450,7 +615,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             .cloned();
         if let Some(binding) = bound {
             let value = match attr(1) {
-                Some("key") => binding.key,
+                Some("key" | "index") => binding.key,
                 Some("value") => binding.value,
                 _ => return unknown(),
             };
@@ -462,14 +627,19 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 let Some(name) = attr(1) else {
                     return unknown();
                 };
-                match self.module.variables.get(name) {
-                    Some(Some(default)) => {
-                        let value = self.isolated(|| self.eval_at(default, depth + 1));
+                match self.variable(name, depth) {
+                    Some(value) => {
                         let value = Ev::new(value.v, span);
                         self.apply(value, parts.get(2..).unwrap_or(&[]), &desc(), depth)
                     }
-                    _ => unknown(),
+                    None => unknown(),
                 }
+            }
+            "module" => {
+                let Some(name) = attr(1) else {
+                    return unknown();
+                };
+                self.module_output(name, parts.get(2..).unwrap_or(&[]), span, &desc(), depth)
             }
             "local" => {
                 let Some(name) = attr(1) else {
@@ -489,7 +659,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                     return unknown();
                 };
                 let external = Ev::new(Val::External(desc()), span);
-                let Some(res) = self.module.data.get(&format!("{ty}.{name}")) else {
+                let Some(res) = self.module().data.get(&format!("{ty}.{name}")) else {
                     return external;
                 };
                 let mut rest = parts.get(3..).unwrap_or(&[]);
@@ -519,7 +689,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 let Some(name) = attr(1) else {
                     return unknown();
                 };
-                match self.module.resource(&format!("{root}.{name}")) {
+                match self.module().resource(&format!("{root}.{name}")) {
                     Some(res) => self.resource_ref(res, parts.get(2..).unwrap_or(&[]), span, depth),
                     None => unknown(),
                 }
@@ -527,10 +697,12 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         }
     }
 
-    /// The value of a local, memoised; `None` for an unknown local or a
-    /// cycle.
-    fn local(&self, name: &str, depth: usize) -> Option<Ev> {
-        let key = format!("local.{name}");
+    /// The value of a variable in the current scope: the module call's
+    /// argument (evaluated where the call is), a `.tfvars` value for the root
+    /// module, or the default. Memoised; `None` when unknown.
+    fn variable(&self, name: &str, depth: usize) -> Option<Ev> {
+        let cur = self.current.get();
+        let key = format!("{cur}:var.{name}");
         if let Some(v) = self.memo.borrow().get(&key) {
             let size = v.size_capped(MEMO_CAP);
             if !self.spend(size) {
@@ -538,7 +710,215 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             }
             return Some(v.clone());
         }
-        let node = *self.module.locals.get(name)?;
+        if !self.visiting.borrow_mut().insert(key.clone()) {
+            return None;
+        }
+        let value = self.variable_uncached(cur, name, depth);
+        self.visiting.borrow_mut().remove(&key);
+        let mut value = value?;
+        if value.size_capped(MEMO_CAP) > MEMO_CAP {
+            value = Ev::new(Val::Unknown(format!("var.{name}")), value.span);
+        }
+        self.memo.borrow_mut().insert(key, value.clone());
+        Some(value)
+    }
+
+    fn variable_uncached(&self, cur: usize, name: &str, depth: usize) -> Option<Ev> {
+        let scope = self.scope_at(cur);
+        match (scope.call, scope.parent) {
+            (Some(call), Some(parent)) => {
+                if let Some(arg) = call.entry(name).filter(|e| !is_block(e)) {
+                    let bindings: Vec<Binding> = scope.instance.iter().cloned().collect();
+                    let v = self.in_scope(parent, bindings, || self.eval_at(&arg.value, depth + 1));
+                    // A null argument leaves the default in place.
+                    if !v.is_null() {
+                        return Some(v);
+                    }
+                }
+            }
+            _ => {
+                if let Some(node) = scope.values.get(name).copied() {
+                    return Some(self.isolated(|| self.eval_at(node, depth + 1)));
+                }
+            }
+        }
+        let default = (*scope.module.variables.get(name)?)?;
+        Some(self.isolated(|| self.eval_at(default, depth + 1)))
+    }
+
+    /// `module.NAME...`: an output of a module the scan reads, or of a module
+    /// whose behaviour is known (the EKS module); unknown otherwise.
+    fn module_output(
+        &self,
+        name: &str,
+        rest: &[RefPart],
+        span: Span,
+        desc: &str,
+        depth: usize,
+    ) -> Ev {
+        let unknown = || Ev::new(Val::Unknown(desc.to_string()), span);
+        let cur = self.current.get();
+        let scope = self.scope_at(cur);
+        if let Some(flavor) = scope.known_calls.get(name).copied() {
+            let (rest, _) = match rest.first() {
+                // `module.eks[0].x`: a counted call; its one instance.
+                Some(RefPart::Index(_)) => (rest.get(1..).unwrap_or(&[]), ()),
+                _ => (rest, ()),
+            };
+            let Some(RefPart::Attr(out)) = rest.first() else {
+                return unknown();
+            };
+            let v = super::eks_module::output(self, name, flavor, out, span);
+            return self.apply(v, rest.get(1..).unwrap_or(&[]), desc, depth);
+        }
+        let Some(children) = scope.children.get(name) else {
+            return unknown();
+        };
+        let (child, rest) = match (children.as_slice(), rest.first()) {
+            ([(None, child)], _) => (*child, rest),
+            (_, Some(RefPart::Index(idx))) => {
+                let key = self.eval_at(idx, depth + 1);
+                let Some(key) = key.as_text() else {
+                    return unknown();
+                };
+                match children.iter().find(|(k, _)| k.as_deref() == Some(key)) {
+                    Some((_, child)) => (*child, rest.get(1..).unwrap_or(&[])),
+                    None => return unknown(),
+                }
+            }
+            _ => return unknown(),
+        };
+        let Some(RefPart::Attr(out)) = rest.first() else {
+            return unknown();
+        };
+        let Some(node) = self
+            .scope_at(child)
+            .module
+            .outputs
+            .get(out.as_str())
+            .copied()
+        else {
+            return unknown();
+        };
+        let key = format!("{child}:output.{out}");
+        if !self.visiting.borrow_mut().insert(key.clone()) {
+            return unknown();
+        }
+        let v = self.in_scope(child, Vec::new(), || self.eval_at(node, depth + 1));
+        self.visiting.borrow_mut().remove(&key);
+        self.apply(
+            Ev::new(v.v, span),
+            rest.get(1..).unwrap_or(&[]),
+            desc,
+            depth,
+        )
+    }
+
+    /// How many instances a resource has (`count`, `for_each`), memoised.
+    pub fn expansion(&self, res: &Resource<'_>) -> std::rc::Rc<Expansion> {
+        if let Some(e) = self.expansions.borrow().get(&res.address) {
+            return e.clone();
+        }
+        let e = std::rc::Rc::new(self.in_scope(res.scope, Vec::new(), || self.expand(res)));
+        self.expansions
+            .borrow_mut()
+            .insert(res.address.clone(), e.clone());
+        e
+    }
+
+    fn expand(&self, res: &Resource<'_>) -> Expansion {
+        if let Some(count) = res.body.get("count") {
+            let ev = self.eval(count);
+            return match ev.as_i64().or_else(|| ev.as_bool().map(i64::from)) {
+                Some(n) if n <= 0 => Expansion::Zero,
+                Some(n) if n as usize > MAX_INSTANCES || !self.spend(n as usize) => {
+                    Expansion::Unknown
+                }
+                Some(n) => Expansion::Instances(
+                    (0..n)
+                        .map(|i| Instance {
+                            key: i.to_string(),
+                            address: format!("{}[{i}]", res.address),
+                            binding: Binding {
+                                name: "count".into(),
+                                key: Ev::new(Val::Num(i.to_string()), count.span),
+                                value: Ev::new(Val::Null, count.span),
+                            },
+                        })
+                        .collect(),
+                ),
+                None => Expansion::Unknown,
+            };
+        }
+        let Some(for_each) = res.body.get("for_each") else {
+            return Expansion::Single;
+        };
+        match for_each_items(&self.eval(for_each)) {
+            Some(items) if items.is_empty() => Expansion::Zero,
+            Some(items) if items.len() > MAX_INSTANCES || !self.spend(items.len()) => {
+                Expansion::Unknown
+            }
+            Some(items) => Expansion::Instances(
+                items
+                    .into_iter()
+                    .map(|(key, value)| Instance {
+                        address: format!("{}[\"{key}\"]", res.address),
+                        binding: Binding {
+                            name: "each".into(),
+                            key: Ev::new(Val::Str(key.clone()), value.span),
+                            value,
+                        },
+                        key,
+                    })
+                    .collect(),
+            ),
+            None => Expansion::Unknown,
+        }
+    }
+
+    /// A resource (or resource instance) by its full address, with the
+    /// instance's binding.
+    pub fn resource_by_address(&self, address: &str) -> Option<(&'m Resource<'a>, Vec<Binding>)> {
+        let (base, indexed) = match address.find('[') {
+            Some(i) if address.ends_with(']') => (address.get(..i)?, true),
+            _ => (address, false),
+        };
+        for scope in &self.scopes {
+            let Some(local) = base.strip_prefix(scope.module.prefix.as_str()) else {
+                continue;
+            };
+            let Some(res) = scope.module.resource(local) else {
+                continue;
+            };
+            if res.address != base {
+                continue;
+            }
+            if !indexed {
+                return Some((res, Vec::new()));
+            }
+            return match self.expansion(res).as_ref() {
+                Expansion::Instances(list) => list
+                    .iter()
+                    .find(|i| i.address == address)
+                    .map(|i| (res, vec![i.binding.clone()])),
+                _ => Some((res, Vec::new())),
+            };
+        }
+        None
+    }
+
+    /// The value of a local, memoised; `None` for an unknown local or a
+    /// cycle.
+    fn local(&self, name: &str, depth: usize) -> Option<Ev> {
+        let key = format!("{}:local.{name}", self.current.get());
+        if let Some(v) = self.memo.borrow().get(&key) {
+            let size = v.size_capped(MEMO_CAP);
+            if !self.spend(size) {
+                return None;
+            }
+            return Some(v.clone());
+        }
+        let node = *self.module().locals.get(name)?;
         if !self.visiting.borrow_mut().insert(key.clone()) {
             return None;
         }
@@ -568,10 +948,45 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             }
         );
         let mut rest = rest;
-        match rest.first() {
-            // An instance of a repeated resource: every instance is alike here.
-            Some(RefPart::Index(_)) => rest = rest.get(1..).unwrap_or(&[]),
-            Some(RefPart::Splat) => {
+        let mut address = res.address.clone();
+        let mut bindings: Vec<Binding> = Vec::new();
+        let expansion = self.expansion(res);
+        match (rest.first(), expansion.as_ref()) {
+            (Some(RefPart::Index(idx)), Expansion::Instances(list)) => {
+                let key = self.eval_at(idx, depth + 1);
+                let Some(key) = key.as_text() else {
+                    return Ev::new(Val::Unknown(desc), span);
+                };
+                let Some(inst) = list.iter().find(|i| i.key == key) else {
+                    return Ev::new(Val::Unknown(desc), span);
+                };
+                address = inst.address.clone();
+                bindings.push(inst.binding.clone());
+                rest = rest.get(1..).unwrap_or(&[]);
+            }
+            (Some(RefPart::Splat), Expansion::Instances(list)) => {
+                let after = rest.get(1..).unwrap_or(&[]);
+                let items = list
+                    .iter()
+                    .map(|inst| {
+                        let mut parts = vec![RefPart::Index(Box::new(Node::new(
+                            span,
+                            Value::String(inst.key.clone()),
+                        )))];
+                        parts.extend(after.iter().cloned());
+                        self.resource_ref(res, &parts, span, depth + 1)
+                    })
+                    .collect();
+                return Ev::new(Val::List(items), span);
+            }
+            (Some(RefPart::Splat), Expansion::Zero) => return Ev::new(Val::List(Vec::new()), span),
+            (_, Expansion::Instances(_) | Expansion::Zero) => {
+                return Ev::new(Val::Unknown(desc), span);
+            }
+            // An instance of a resource whose instances are unknown: every
+            // instance is alike here.
+            (Some(RefPart::Index(_)), _) => rest = rest.get(1..).unwrap_or(&[]),
+            (Some(RefPart::Splat), _) => {
                 if res.is_repeated() {
                     return Ev::new(Val::Unknown(desc), span);
                 }
@@ -584,7 +999,6 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             return Ev::new(Val::Unknown(desc), span);
         };
         let after = rest.get(1..).unwrap_or(&[]);
-        let address = res.address.clone();
         let v = match (res.ty, attr.as_str()) {
             (ty, "id") if GROUP_TYPES.contains(&ty) => Val::Group(address),
             ("aws_eks_cluster", "name" | "id") => Val::Cluster(address),
@@ -603,7 +1017,9 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 if !self.visiting.borrow_mut().insert(key.clone()) {
                     return Ev::new(Val::Unknown(desc), span);
                 }
-                let v = self.isolated(|| self.eval_at(&entry.value, depth + 1));
+                let v = self.in_scope(res.scope, bindings, || {
+                    self.eval_at(&entry.value, depth + 1)
+                });
                 self.visiting.borrow_mut().remove(&key);
                 return self.apply(Ev::new(v.v, span), after, &desc, depth);
             }
@@ -741,13 +1157,16 @@ impl<'m, 'a> Evaluator<'m, 'a> {
     pub fn text_of(&self, ev: &Ev, depth: usize) -> Option<String> {
         match &ev.v {
             Val::Cluster(address) => {
-                let res = self.module.resource(address)?;
+                if let Some(name) = self.cluster_names.borrow().get(address) {
+                    return Some(name.clone());
+                }
+                let (res, bindings) = self.resource_by_address(address)?;
                 let name = res.body.get("name")?;
                 let key = format!("{address}.name");
                 if !self.visiting.borrow_mut().insert(key.clone()) {
                     return None;
                 }
-                let v = self.isolated(|| self.eval_at(name, depth + 1));
+                let v = self.in_scope(res.scope, bindings, || self.eval_at(name, depth + 1));
                 self.visiting.borrow_mut().remove(&key);
                 v.as_text().map(str::to_string)
             }

@@ -41,12 +41,17 @@
 //!   sources (typically the region) keeps its text with `*` in their place:
 //!   `com.amazonaws.*.ecr.api`.
 
+mod eks_module;
 mod eval;
+pub mod json;
+pub mod load;
+pub mod plan;
 mod rules;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 
 use crate::model::{
     Cluster, ClusterId, ClusterLink, ClusterSgAttachment, Direction, Endpoint, GroupList,
@@ -56,23 +61,414 @@ use crate::model::{
 use crate::source::{FileId, Span};
 use crate::syntax::{hcl, Node, TemplatePart, Value};
 
-use eval::{block_labels, is_block, Binding, Ev, Evaluator, Module, Resource, Val, GROUP_TYPES};
+use eval::{
+    block_labels, for_each_items, is_block, Binding, Ev, Evaluator, Expansion, Module, Resource,
+    Scope, Val, GROUP_TYPES,
+};
+
+/// Module calls are followed this deep.
+pub const MAX_MODULE_DEPTH: usize = 8;
+/// Module instances (scopes) one extraction may hold.
+pub const MAX_SCOPES: usize = 512;
+
+/// What the extractor may read besides the module's own files.
+#[derive(Default)]
+pub struct Context<'a> {
+    /// The directory of the module being extracted (canonical), to resolve
+    /// local module sources.
+    pub dir: Option<PathBuf>,
+    /// Every Terraform directory the run parsed, by canonical path.
+    pub dirs: Option<&'a BTreeMap<PathBuf, Vec<(FileId, &'a Node)>>>,
+    /// Downloaded modules (`.terraform/modules/modules.json`): module key
+    /// (`eks`, `eks.node_group`) to its directory (canonical).
+    pub downloaded: HashMap<String, PathBuf>,
+    /// Values of the root module's variables (`terraform.tfvars`,
+    /// `*.auto.tfvars`, `--var-file`), in the order Terraform applies them.
+    pub var_files: Vec<&'a Node>,
+}
+
+/// The Terraform inputs of one run, by directory.
+#[derive(Default)]
+pub struct Dirs<'a> {
+    /// Parsed `.tf` and `.tf.json` files by directory (as found).
+    pub modules: BTreeMap<PathBuf, Vec<(FileId, &'a Node)>>,
+    /// `terraform.tfvars` and `*.auto.tfvars` by directory, with their paths.
+    pub var_files: BTreeMap<PathBuf, Vec<(PathBuf, &'a Node)>>,
+    /// `--var-file` files, applied to every root module after the others.
+    pub cli_var_files: Vec<&'a Node>,
+    /// Directories read only because a module of the scan calls them.
+    pub loaded: BTreeSet<PathBuf>,
+}
+
+/// Extracts every root module of the run (a directory no other directory of
+/// the run calls, and not read only for a call), each with the modules it
+/// calls. Each fragment is keyed by its first file.
+pub fn extract_dirs(dirs: &Dirs<'_>) -> Vec<(FileId, Model)> {
+    use rayon::prelude::*;
+    let canonical: BTreeMap<PathBuf, Vec<(FileId, &Node)>> = dirs
+        .modules
+        .iter()
+        .filter_map(|(d, files)| Some((normalize(d)?, files.clone())))
+        .collect();
+    let loaded: BTreeSet<PathBuf> = dirs.loaded.iter().filter_map(|d| normalize(d)).collect();
+    let mut called: BTreeSet<PathBuf> = BTreeSet::new();
+    for (dir, files) in &canonical {
+        for (_, root) in files {
+            for entry in root.as_map().unwrap_or(&[]) {
+                if entry.key != "module" || !is_block(entry) {
+                    continue;
+                }
+                let (_, body) = block_labels(&entry.value);
+                let Some(source) = body.get("source").and_then(Node::as_str) else {
+                    continue;
+                };
+                if source.starts_with("./") || source.starts_with("../") {
+                    if let Some(target) = normalize(&dir.join(source)) {
+                        if target != *dir {
+                            called.insert(target);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    type Root<'r, 'n> = (&'r PathBuf, &'r PathBuf, &'r Vec<(FileId, &'n Node)>);
+    let roots: Vec<Root<'_, '_>> = dirs
+        .modules
+        .iter()
+        .filter_map(|(d, files)| {
+            let c = canonical
+                .keys()
+                .find(|k| Some((*k).clone()) == normalize(d))?;
+            (!called.contains(c) && !loaded.contains(c)).then_some((d, c, files))
+        })
+        .collect();
+    roots
+        .par_iter()
+        .filter_map(|(dir, canon, files)| {
+            let mut var_files: Vec<(PathBuf, &Node)> =
+                dirs.var_files.get(*dir).cloned().unwrap_or_default();
+            // `terraform.tfvars` first, then `*.auto.tfvars` in name order.
+            var_files.sort_by_key(|(p, _)| {
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                (name != "terraform.tfvars", name)
+            });
+            let mut values: Vec<&Node> = var_files.into_iter().map(|(_, n)| n).collect();
+            values.extend(dirs.cli_var_files.iter().copied());
+            let cx = Context {
+                dir: Some((*canon).clone()),
+                dirs: Some(&canonical),
+                downloaded: load::downloaded_modules(canon),
+                var_files: values,
+            };
+            Some((files.first()?.0, extract_with(files, &cx)))
+        })
+        .collect()
+}
 
 /// Extracts one Terraform module: all `.tf` files of a directory.
 pub fn extract(files: &[(FileId, &Node)]) -> Model {
+    extract_with(files, &Context::default())
+}
+
+/// One planned scope: a module instance to read.
+struct Plan<'a> {
+    files: Vec<&'a Node>,
+    dir: Option<PathBuf>,
+    prefix: String,
+    parent: Option<usize>,
+    call: Option<&'a Node>,
+    call_name: String,
+    instance: Option<(Option<String>, Binding)>,
+    /// Directories of the ancestors (cycle guard).
+    ancestors: Vec<PathBuf>,
+    /// The module key in `modules.json` (`eks`, `a.b`).
+    key: String,
+    depth: usize,
+    expanded: bool,
+}
+
+/// Extracts one Terraform module and the modules it calls that `cx` holds.
+pub fn extract_with(files: &[(FileId, &Node)], cx: &Context<'_>) -> Model {
     let roots: Vec<&Node> = files.iter().map(|(_, node)| *node).collect();
-    let module = Module::collect(&roots);
+    let mut plans: Vec<Plan<'_>> = vec![Plan {
+        files: roots,
+        dir: cx.dir.clone(),
+        prefix: String::new(),
+        parent: None,
+        call: None,
+        call_name: String::new(),
+        instance: None,
+        ancestors: cx.dir.iter().cloned().collect(),
+        key: String::new(),
+        depth: 0,
+        expanded: false,
+    }];
+    let mut notes: Vec<Note> = Vec::new();
+    // Each round reads one more level of module calls; a call's instances
+    // need its caller's values, so the evaluator is rebuilt per level.
+    for _ in 0..=MAX_MODULE_DEPTH {
+        let modules = build_modules(&plans);
+        let ev = Evaluator::new(build_scopes(&plans, &modules, cx));
+        let mut new_plans = Vec::new();
+        for (i, plan) in plans.iter().enumerate() {
+            if plan.expanded || plan.depth >= MAX_MODULE_DEPTH {
+                continue;
+            }
+            ev.enter(i, Vec::new());
+            for call in &ev.scope_at(i).module.calls {
+                if ev.scope_at(i).known_calls.contains_key(call.name) {
+                    continue;
+                }
+                let Some(dir) = resolve_call(plan, call, cx) else {
+                    continue;
+                };
+                let Some(files) = cx.dirs.and_then(|d| d.get(&dir)) else {
+                    continue;
+                };
+                if plan.ancestors.contains(&dir) {
+                    notes.push(Note {
+                        span: call.header,
+                        message: format!("module.{} calls itself: not followed", call.name),
+                    });
+                    continue;
+                }
+                let instances: Vec<(Option<String>, Option<Binding>)> =
+                    match call_instances(&ev, call.body) {
+                        Some(list) => list,
+                        None => {
+                            notes.push(Note {
+                                span: call.header,
+                                message: format!(
+                                    "the instances of module.{} could not be resolved",
+                                    call.name
+                                ),
+                            });
+                            continue;
+                        }
+                    };
+                for (key, binding) in instances {
+                    let prefix = match &key {
+                        None => format!("{}module.{}.", plan.prefix, call.name),
+                        Some(k) if call.body.get("count").is_some() => {
+                            format!("{}module.{}[{k}].", plan.prefix, call.name)
+                        }
+                        Some(k) => format!("{}module.{}[\"{k}\"].", plan.prefix, call.name),
+                    };
+                    let mut ancestors = plan.ancestors.clone();
+                    ancestors.push(dir.clone());
+                    new_plans.push(Plan {
+                        files: files.iter().map(|(_, n)| *n).collect(),
+                        dir: Some(dir.clone()),
+                        prefix,
+                        parent: Some(i),
+                        call: Some(call.body),
+                        call_name: call.name.to_string(),
+                        instance: binding.map(|b| (key.clone(), b)),
+                        ancestors,
+                        key: if plan.key.is_empty() {
+                            call.name.to_string()
+                        } else {
+                            format!("{}.{}", plan.key, call.name)
+                        },
+                        depth: plan.depth + 1,
+                        expanded: false,
+                    });
+                }
+            }
+        }
+        drop(ev);
+        drop(modules);
+        for plan in &mut plans {
+            plan.expanded = true;
+        }
+        if new_plans.is_empty() {
+            break;
+        }
+        let room = MAX_SCOPES.saturating_sub(plans.len());
+        if new_plans.len() > room {
+            if let Some(first) = new_plans.first() {
+                if let Some(call) = first.call {
+                    notes.push(Note {
+                        span: call.span,
+                        message: "too many module instances: some were not read".into(),
+                    });
+                }
+            }
+            new_plans.truncate(room);
+        }
+        plans.extend(new_plans);
+    }
+    let modules = build_modules(&plans);
     let mut x = Extractor {
-        ev: Evaluator::new(&module),
+        ev: Evaluator::new(build_scopes(&plans, &modules, cx)),
         model: Model::default(),
         groups: HashMap::new(),
         cluster_sgs: HashMap::new(),
         clusters: HashMap::new(),
         templates: HashMap::new(),
         configs: HashMap::new(),
+        presences: HashMap::new(),
     };
+    x.model.notes = notes;
     x.run();
     x.model
+}
+
+fn build_modules<'a>(plans: &[Plan<'a>]) -> Vec<Module<'a>> {
+    plans
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Module::collect(&p.files, &p.prefix, i))
+        .collect()
+}
+
+fn build_scopes<'m, 'a>(
+    plans: &[Plan<'a>],
+    modules: &'m [Module<'a>],
+    cx: &Context<'a>,
+) -> Vec<Scope<'m, 'a>> {
+    let mut scopes: Vec<Scope<'m, 'a>> = modules.iter().map(Scope::root).collect();
+    for (i, plan) in plans.iter().enumerate() {
+        let Some(scope) = scopes.get_mut(i) else {
+            continue;
+        };
+        scope.parent = plan.parent;
+        scope.call = plan.call;
+        scope.instance = plan.instance.as_ref().map(|(_, b)| b.clone());
+        if plan.parent.is_none() {
+            for file in &cx.var_files {
+                for entry in file.as_map().unwrap_or(&[]) {
+                    if !is_block(entry) {
+                        scope.values.insert(entry.key.clone(), &entry.value);
+                    }
+                }
+            }
+        }
+        // Calls of the EKS module (by source, or a local copy of it).
+        if let Some(module) = modules.get(i) {
+            for call in &module.calls {
+                let version = call.body.get("version").and_then(Node::as_str);
+                let flavor = call
+                    .source
+                    .as_deref()
+                    .and_then(|s| eks_module::flavor_of_source(s, version))
+                    .or_else(|| {
+                        let dir = resolve_call(plan, call, cx)?;
+                        let files = cx.dirs?.get(&dir)?;
+                        let roots: Vec<&Node> = files.iter().map(|(_, n)| *n).collect();
+                        let child = Module::collect(&roots, "", 0);
+                        eks_module::flavor_of_variables(&|v| child.variables.contains_key(v))
+                    });
+                if let Some(flavor) = flavor {
+                    scope.known_calls.insert(call.name.to_string(), flavor);
+                }
+            }
+        }
+    }
+    for (i, plan) in plans.iter().enumerate() {
+        let Some(parent) = plan.parent else {
+            continue;
+        };
+        let key = plan.instance.as_ref().and_then(|(k, _)| k.clone());
+        if let Some(scope) = scopes.get_mut(parent) {
+            scope
+                .children
+                .entry(plan.call_name.clone())
+                .or_default()
+                .push((key, i));
+        }
+    }
+    scopes
+}
+
+/// The directory a module call reads: a local path, or the download
+/// `modules.json` records. `None` for anything else.
+fn resolve_call(plan: &Plan<'_>, call: &eval::Call<'_>, cx: &Context<'_>) -> Option<PathBuf> {
+    let source = call.source.as_deref()?;
+    if source.starts_with("./") || source.starts_with("../") {
+        let dir = plan.dir.as_ref()?;
+        return normalize(&dir.join(source));
+    }
+    let key = if plan.key.is_empty() {
+        call.name.to_string()
+    } else {
+        format!("{}.{}", plan.key, call.name)
+    };
+    cx.downloaded.get(&key).cloned()
+}
+
+/// A path without `.` and `..` components (lexically, then canonical when
+/// it exists).
+pub fn normalize(path: &Path) -> Option<PathBuf> {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return Some(p);
+    }
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    Some(out)
+}
+
+/// The instances of a module call: `(None, None)` for a plain call, keyed
+/// instances for a known `count`/`for_each`; `None` when unknown.
+fn call_instances(
+    ev: &Evaluator<'_, '_>,
+    body: &Node,
+) -> Option<Vec<(Option<String>, Option<Binding>)>> {
+    if let Some(count) = body.get("count") {
+        let c = ev.eval(count);
+        let n = c.as_i64().or_else(|| c.as_bool().map(i64::from))?;
+        if n > 64 {
+            return None;
+        }
+        return Some(
+            (0..n.max(0))
+                .map(|i| {
+                    (
+                        Some(i.to_string()),
+                        Some(Binding {
+                            name: "count".into(),
+                            key: Ev::new(Val::Num(i.to_string()), count.span),
+                            value: Ev::new(Val::Null, count.span),
+                        }),
+                    )
+                })
+                .collect(),
+        );
+    }
+    if let Some(for_each) = body.get("for_each") {
+        let items = for_each_items(&ev.eval(for_each))?;
+        if items.len() > 64 {
+            return None;
+        }
+        return Some(
+            items
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        Some(k.clone()),
+                        Some(Binding {
+                            name: "each".into(),
+                            key: Ev::new(Val::Str(k), v.span),
+                            value: v,
+                        }),
+                    )
+                })
+                .collect(),
+        );
+    }
+    Some(vec![(None, None)])
 }
 
 struct Extractor<'m, 'a> {
@@ -87,27 +483,85 @@ struct Extractor<'m, 'a> {
     templates: HashMap<String, GroupList>,
     /// Groups of each launch configuration, by address.
     configs: HashMap<String, GroupList>,
+    /// Whether each resource instance exists always or under a condition.
+    presences: HashMap<String, Presence>,
+}
+
+/// One instance of a resource, with its `each`/`count`.
+struct Item<'m, 'a> {
+    res: Resource<'a>,
+    bindings: Vec<Binding>,
+    _module: std::marker::PhantomData<&'m ()>,
 }
 
 impl<'m, 'a> Extractor<'m, 'a> {
     fn module(&self) -> &'m Module<'a> {
-        self.ev.module
+        self.ev.module()
+    }
+
+    /// Every resource instance of every scope: one per known instance, one
+    /// (conditional) for a resource whose instances are unknown.
+    fn items(&mut self) -> Vec<Item<'m, 'a>> {
+        let mut out = Vec::new();
+        let scopes: Vec<&'m Module<'a>> = self.ev.scopes.iter().map(|s| s.module).collect();
+        for module in scopes {
+            for res in &module.resources {
+                let copy = |address: String| Resource {
+                    ty: res.ty,
+                    address,
+                    scope: res.scope,
+                    body: res.body,
+                    header: res.header,
+                };
+                match self.ev.expansion(res).as_ref() {
+                    Expansion::Zero => {}
+                    Expansion::Single => {
+                        self.presences.insert(res.address.clone(), Presence::Always);
+                        out.push(Item {
+                            res: copy(res.address.clone()),
+                            _module: std::marker::PhantomData,
+                            bindings: Vec::new(),
+                        });
+                    }
+                    Expansion::Unknown => {
+                        self.presences
+                            .insert(res.address.clone(), Presence::Conditional);
+                        out.push(Item {
+                            res: copy(res.address.clone()),
+                            _module: std::marker::PhantomData,
+                            bindings: Vec::new(),
+                        });
+                    }
+                    Expansion::Instances(list) => {
+                        for inst in list {
+                            self.presences
+                                .insert(inst.address.clone(), Presence::Always);
+                            out.push(Item {
+                                res: copy(inst.address.clone()),
+                                _module: std::marker::PhantomData,
+                                bindings: vec![inst.binding.clone()],
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn enter(&self, item: &Item<'_, '_>) {
+        self.ev.enter(item.res.scope, item.bindings.clone());
     }
 
     fn run(&mut self) {
-        let module = self.module();
-        let resources: Vec<&'m Resource<'a>> = module
-            .resources
-            .iter()
-            .filter(|r| self.presence(r).is_some())
-            .collect();
-        let of_type = |ty: &str| -> Vec<&'m Resource<'a>> {
-            resources.iter().copied().filter(|r| r.ty == ty).collect()
-        };
+        let items = self.items();
+        let of_type =
+            |ty: &str| -> Vec<&Item<'m, 'a>> { items.iter().filter(|r| r.res.ty == ty).collect() };
 
         // Groups first (empty), then clusters with their implicit groups, so
         // that every rule can name any of them.
-        for res in resources.iter().filter(|r| GROUP_TYPES.contains(&r.ty)) {
+        for item in items.iter().filter(|r| GROUP_TYPES.contains(&r.res.ty)) {
+            let res = &item.res;
             let id = self.model.add_group(SecurityGroup::new(
                 res.address.clone(),
                 GroupOrigin::Defined,
@@ -118,84 +572,91 @@ impl<'m, 'a> Extractor<'m, 'a> {
         let clusters = of_type("aws_eks_cluster");
         let base = self.model.next_cluster_id().0;
         let mut names = Vec::with_capacity(clusters.len());
-        for (i, res) in clusters.iter().enumerate() {
+        for (i, item) in clusters.iter().enumerate() {
+            self.enter(item);
+            let res = &item.res;
             // An empty name is never a cluster's: the caller sets it.
             let name = res
                 .body
                 .get("name")
                 .and_then(|n| self.ev.eval(n).as_text().map(str::to_string))
                 .filter(|n| !n.is_empty());
+            if let Some(n) = &name {
+                self.ev
+                    .cluster_names
+                    .borrow_mut()
+                    .insert(res.address.clone(), n.clone());
+            }
             let label = name.clone().unwrap_or_else(|| res.address.clone());
             let cid = ClusterId(base + u32::try_from(i).unwrap_or(u32::MAX));
             let sg = self.model.add_eks_cluster_sg(cid, &label, res.header);
             self.cluster_sgs.insert(res.address.clone(), sg);
             names.push(name);
         }
-        for (res, name) in clusters.iter().zip(names) {
-            self.cluster(res, name);
+        for (item, name) in clusters.iter().zip(names) {
+            self.enter(item);
+            self.cluster(&item.res, name);
+        }
+        for scope in 0..self.ev.scopes.len() {
+            self.eks_modules(scope);
         }
 
-        for res in resources.iter().filter(|r| GROUP_TYPES.contains(&r.ty)) {
-            self.group_body(res);
+        for item in items.iter().filter(|r| GROUP_TYPES.contains(&r.res.ty)) {
+            self.enter(item);
+            self.group_body(&item.res);
         }
-        for res in &resources {
-            match res.ty {
-                "aws_security_group_rule" => self.legacy_rule(res),
-                "aws_vpc_security_group_ingress_rule" => self.vpc_rule(res, Direction::Ingress),
-                "aws_vpc_security_group_egress_rule" => self.vpc_rule(res, Direction::Egress),
+        for item in &items {
+            self.enter(item);
+            match item.res.ty {
+                "aws_security_group_rule" => self.legacy_rule(&item.res),
+                "aws_vpc_security_group_ingress_rule" => {
+                    self.vpc_rule(&item.res, Direction::Ingress)
+                }
+                "aws_vpc_security_group_egress_rule" => self.vpc_rule(&item.res, Direction::Egress),
                 _ => {}
             }
         }
 
-        for res in of_type("aws_launch_template") {
-            let groups = self.launch_template_groups(res);
-            self.templates.insert(res.address.clone(), groups);
+        for item in of_type("aws_launch_template") {
+            self.enter(item);
+            let groups = self.launch_template_groups(&item.res);
+            self.templates.insert(item.res.address.clone(), groups);
         }
-        for res in of_type("aws_launch_configuration") {
+        for item in of_type("aws_launch_configuration") {
+            self.enter(item);
+            let res = &item.res;
             let groups = match res.body.get("security_groups") {
                 Some(node) => self.group_list(&self.ev.eval(node)).0,
                 None => GroupList::Absent,
             };
             self.configs.insert(res.address.clone(), groups);
         }
-        for res in of_type("aws_eks_node_group") {
-            self.node_group(res);
+        for item in of_type("aws_eks_node_group") {
+            self.enter(item);
+            self.node_group(&item.res);
         }
-        for res in of_type("aws_autoscaling_group") {
-            self.autoscaling_group(res);
+        for item in of_type("aws_autoscaling_group") {
+            self.enter(item);
+            self.autoscaling_group(&item.res);
         }
-        for res in of_type("aws_vpc_endpoint") {
-            self.endpoint(res);
+        for item in of_type("aws_vpc_endpoint") {
+            self.enter(item);
+            self.endpoint(&item.res);
         }
         if self.ev.exhausted() {
-            if let Some(first) = module.resources.first() {
+            if let Some(first) = items.first() {
                 self.note(
-                    first.header,
+                    first.res.header,
                     "this module is too large to resolve fully: some values were left unknown",
                 );
             }
         }
     }
 
-    /// Whether a resource exists: `None` when `count`/`for_each` give no
-    /// instance, `Conditional` when they are unknown (or `for_each`).
+    /// Whether a resource instance exists: `None` when it has no instance,
+    /// `Conditional` when its instances are unknown.
     fn presence(&self, res: &Resource<'_>) -> Option<Presence> {
-        if let Some(count) = res.body.get("count") {
-            let ev = self.ev.eval(count);
-            return match ev.as_i64().or_else(|| ev.as_bool().map(i64::from)) {
-                Some(n) if n <= 0 => None,
-                Some(_) => Some(Presence::Always),
-                None => Some(Presence::Conditional),
-            };
-        }
-        if let Some(for_each) = res.body.get("for_each") {
-            return match &self.ev.eval(for_each).v {
-                Val::List(items) if items.is_empty() => None,
-                Val::Map(items) if items.is_empty() => None,
-                _ => Some(Presence::Conditional),
-            };
-        }
-        Some(Presence::Always)
+        self.presences.get(&res.address).copied()
     }
 
     fn note(&mut self, span: Span, message: impl Into<String>) {

@@ -122,11 +122,11 @@ enum Targets {
 }
 
 /// The settings of one rule, whatever resource or block it comes from.
-struct RuleSpec<'e> {
-    fields: &'e Ev,
-    direction: Direction,
-    span: Span,
-    presence: Presence,
+pub(super) struct RuleSpec<'e> {
+    pub fields: &'e Ev,
+    pub direction: Direction,
+    pub span: Span,
+    pub presence: Presence,
 }
 
 impl Extractor<'_, '_> {
@@ -139,7 +139,7 @@ impl Extractor<'_, '_> {
     }
 
     /// The rules one set of settings makes: one per peer.
-    fn rules_of(&self, spec: &RuleSpec<'_>, this: SgId) -> Vec<SgRule> {
+    pub(super) fn rules_of(&self, spec: &RuleSpec<'_>, this: SgId) -> Vec<SgRule> {
         let f = |key: &str| spec.fields.field(key).filter(|e| !e.is_null());
         let protocol = f("protocol")
             .or_else(|| f("ip_protocol"))

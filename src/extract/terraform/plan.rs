@@ -1,0 +1,213 @@
+//! Terraform plan JSON (`terraform show -json plan.out`): every module of
+//! `planned_values` (the root and each child module instance) is rewritten
+//! into the tree the HCL front end makes and extracted like a module, so
+//! spans point into the plan file. Planned values are literal; a value the
+//! plan leaves unknown (a group ID created by the same apply) is taken from
+//! the `configuration` section's references (`aws_security_group.x.id`), so
+//! resources of one module still link.
+
+use crate::model::Model;
+use crate::source::Span;
+use crate::syntax::{Entry, Node, Value};
+
+const BLOCKS: &[&str] = &[
+    "vpc_config",
+    "kubernetes_network_config",
+    "launch_template",
+    "remote_access",
+    "network_interfaces",
+    "mixed_instances_policy",
+    "launch_template_specification",
+    "ingress",
+    "egress",
+    "tag",
+];
+
+/// Modules of one plan read at most.
+const MAX_MODULES: usize = 512;
+
+/// Extracts every module of a plan.
+pub fn extract(doc: &Node) -> Model {
+    let mut model = Model::default();
+    let Some(root) = doc.path(&["planned_values", "root_module"]) else {
+        return model;
+    };
+    let config = doc.path(&["configuration", "root_module"]);
+    let mut modules: Vec<Node> = Vec::new();
+    collect(root, config, &mut modules, 0);
+    for module in &modules {
+        model.absorb(super::extract(&[(module.span.file, module)]));
+    }
+    model
+}
+
+/// One module's resources as a Terraform body, then its children.
+fn collect(module: &Node, config: Option<&Node>, out: &mut Vec<Node>, depth: usize) {
+    if depth > super::MAX_MODULE_DEPTH || out.len() >= MAX_MODULES {
+        return;
+    }
+    let mut entries = Vec::new();
+    let resources = module
+        .get("resources")
+        .and_then(Node::as_seq)
+        .unwrap_or(&[]);
+    for res in resources {
+        if let Some(entry) = resource(res, resources, config) {
+            entries.push(entry);
+        }
+    }
+    out.push(Node::new(module.span, Value::Map(entries)));
+    for child in module
+        .get("child_modules")
+        .and_then(Node::as_seq)
+        .unwrap_or(&[])
+    {
+        // `module.a.module.b["k"]`: the configuration of call `b` of `a`.
+        let call = child
+            .get("address")
+            .and_then(Node::as_str)
+            .and_then(|a| a.rsplit("module.").next())
+            .map(|c| c.split('[').next().unwrap_or(c).to_string());
+        let child_config = match (config, call) {
+            (Some(c), Some(name)) => c.path(&["module_calls", name.as_str(), "module"]),
+            _ => None,
+        };
+        collect(child, child_config, out, depth + 1);
+    }
+}
+
+fn resource(res: &Node, all: &[Node], config: Option<&Node>) -> Option<Entry> {
+    let mode = res.get("mode").and_then(Node::as_str).unwrap_or("managed");
+    let keyword = if mode == "data" { "data" } else { "resource" };
+    let ty = res.get("type").and_then(Node::as_str)?;
+    let name = res.get("name").and_then(Node::as_str)?;
+    let address_node = res.get("address")?;
+    // One instance keeps its name; several are told apart by their index.
+    let instances = all
+        .iter()
+        .filter(|r| {
+            r.get("type").and_then(Node::as_str) == Some(ty)
+                && r.get("name").and_then(Node::as_str) == Some(name)
+                && r.get("mode").and_then(Node::as_str).unwrap_or("managed") == mode
+        })
+        .count();
+    let label = match (instances, res.get("index")) {
+        (n, Some(index)) if n > 1 => match index.as_scalar_text() {
+            Some(i) => format!("{name}[{i}]"),
+            None => name.to_string(),
+        },
+        _ => name.to_string(),
+    };
+    let header = address_node.span;
+    let span = Span {
+        start: header.start,
+        ..res.span
+    };
+    let expressions = config.and_then(|c| {
+        c.get("resources")?.as_seq()?.iter().find(|r| {
+            r.get("type").and_then(Node::as_str) == Some(ty)
+                && r.get("name").and_then(Node::as_str) == Some(name)
+                && r.get("mode").and_then(Node::as_str).unwrap_or("managed") == mode
+        })
+    });
+    let expressions = expressions.and_then(|r| r.get("expressions"));
+    let body = body(res.get("values"), expressions, span, 0);
+    let value = Node::new(
+        span,
+        Value::Map(vec![Entry {
+            key: ty.to_string(),
+            key_span: header,
+            value: Node::new(
+                span,
+                Value::Map(vec![Entry {
+                    key: label,
+                    key_span: header,
+                    value: Node::new(span, body),
+                }]),
+            ),
+        }]),
+    );
+    Some(Entry {
+        key: keyword.to_string(),
+        key_span: header,
+        value,
+    })
+}
+
+/// Planned values, with the configuration's references where a value is
+/// not known.
+fn body(values: Option<&Node>, expressions: Option<&Node>, span: Span, depth: usize) -> Value {
+    let mut entries: Vec<Entry> = Vec::new();
+    for entry in values.and_then(Node::as_map).unwrap_or(&[]) {
+        let expr = expressions.and_then(|e| e.get(&entry.key));
+        if entry.value.is_null() {
+            if let Some(r) = expr.and_then(|e| reference(&entry.key, e, entry.value.span)) {
+                entries.push(Entry {
+                    key: entry.key.clone(),
+                    key_span: entry.key_span,
+                    value: r,
+                });
+                continue;
+            }
+        }
+        let blocks = depth < 16
+            && BLOCKS.contains(&entry.key.as_str())
+            && entry
+                .value
+                .as_seq()
+                .is_some_and(|items| items.iter().all(|i| i.as_map().is_some()));
+        if blocks {
+            for (i, item) in entry.value.as_seq().unwrap_or(&[]).iter().enumerate() {
+                let block_span = Span {
+                    start: entry.key_span.start,
+                    ..item.span
+                };
+                let expr = expr.and_then(Node::as_seq).and_then(|s| s.get(i));
+                entries.push(Entry {
+                    key: entry.key.clone(),
+                    key_span: entry.key_span,
+                    value: Node::new(block_span, body(Some(item), expr, block_span, depth + 1)),
+                });
+            }
+            continue;
+        }
+        entries.push(entry.clone());
+    }
+    // Settings the plan leaves unknown are absent from the values.
+    for entry in expressions.and_then(Node::as_map).unwrap_or(&[]) {
+        if entries.iter().any(|e| e.key == entry.key) {
+            continue;
+        }
+        if let Some(r) = reference(&entry.key, &entry.value, span) {
+            entries.push(Entry {
+                key: entry.key.clone(),
+                key_span: entry.key_span,
+                value: r,
+            });
+        }
+    }
+    Value::Map(entries)
+}
+
+/// `{"references": ["aws_security_group.x.id", "aws_security_group.x"]}`
+/// as a reference node (the most precise one, listed first); for a list
+/// setting (`*_ids`, `security_groups`), a list of every distinct
+/// reference that is not a prefix of another.
+fn reference(key: &str, expr: &Node, span: Span) -> Option<Node> {
+    let refs: Vec<&str> = expr
+        .get("references")?
+        .as_seq()?
+        .iter()
+        .filter_map(Node::as_str)
+        .collect();
+    let node = |r: &str| crate::syntax::hcl::json_string_value(&format!("${{{r}}}"), span);
+    if key.ends_with("_ids") || key == "security_groups" {
+        let items: Vec<Node> = refs
+            .iter()
+            .filter(|r| !refs.iter().any(|o| o.len() > r.len() && o.starts_with(**r)))
+            .map(|r| node(r))
+            .collect();
+        return Some(Node::new(span, Value::Seq(items)));
+    }
+    Some(node(refs.first()?))
+}
