@@ -454,6 +454,10 @@ pub(super) struct Evaluator<'m, 'a> {
     /// Cluster names known to the extractor (module clusters), by address.
     pub cluster_names: RefCell<HashMap<String, String>>,
     expansions: RefCell<HashMap<String, std::rc::Rc<Expansion>>>,
+    /// Set when a traversal of a known value fails (a missing attribute or
+    /// key, an index out of range): an error in Terraform, which `try`
+    /// catches.
+    missing: Cell<bool>,
 }
 
 impl<'m, 'a> Evaluator<'m, 'a> {
@@ -467,6 +471,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             scope: RefCell::new(Vec::new()),
             cluster_names: RefCell::new(HashMap::new()),
             expansions: RefCell::new(HashMap::new()),
+            missing: Cell::new(false),
         }
     }
 
@@ -980,6 +985,35 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 return Ev::new(Val::List(items), span);
             }
             (Some(RefPart::Splat), Expansion::Zero) => return Ev::new(Val::List(Vec::new()), span),
+            // The resource itself: a list (`count`) or map (`for_each`) of
+            // its instances, so that `length()` and `keys()` work.
+            (None, Expansion::Instances(list)) => {
+                let one = |key: &str| {
+                    let parts = [RefPart::Index(Box::new(Node::new(
+                        span,
+                        Value::String(key.to_string()),
+                    )))];
+                    self.resource_ref(res, &parts, span, depth + 1)
+                };
+                let counted = list.first().is_some_and(|i| i.binding.name == "count");
+                return Ev::new(
+                    if counted {
+                        Val::List(list.iter().map(|i| one(&i.key)).collect())
+                    } else {
+                        Val::Map(
+                            list.iter()
+                                .map(|i| MapItem {
+                                    key: i.key.clone(),
+                                    key_span: span,
+                                    val: one(&i.key),
+                                })
+                                .collect(),
+                        )
+                    },
+                    span,
+                );
+            }
+            (None, Expansion::Zero) => return Ev::new(Val::List(Vec::new()), span),
             (_, Expansion::Instances(_) | Expansion::Zero) => {
                 return Ev::new(Val::Unknown(desc), span);
             }
@@ -1064,7 +1098,10 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 (RefPart::Attr(a), Val::Map(items)) => {
                     match items.into_iter().find(|m| &m.key == a) {
                         Some(item) => item.val,
-                        None => return Ev::new(Val::Unknown(desc.to_string()), span),
+                        None => {
+                            self.missing.set(true);
+                            return Ev::new(Val::Unknown(desc.to_string()), span);
+                        }
                     }
                 }
                 (RefPart::Index(idx), v) => {
@@ -1076,13 +1113,19 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                                 .and_then(|n| items.into_iter().nth(n))
                             {
                                 Some(item) => item,
-                                None => return Ev::new(Val::Unknown(desc.to_string()), span),
+                                None => {
+                                    self.missing.set(true);
+                                    return Ev::new(Val::Unknown(desc.to_string()), span);
+                                }
                             }
                         }
                         (Val::Map(items), _, Some(k)) => {
                             match items.into_iter().find(|m| m.key == k) {
                                 Some(item) => item.val,
-                                None => return Ev::new(Val::Unknown(desc.to_string()), span),
+                                None => {
+                                    self.missing.set(true);
+                                    return Ev::new(Val::Unknown(desc.to_string()), span);
+                                }
                             }
                         }
                         _ => return Ev::new(Val::Unknown(desc.to_string()), span),
@@ -1176,6 +1219,26 @@ impl<'m, 'a> Evaluator<'m, 'a> {
 
     fn call(&self, name: &str, args: &[Node], node: &Node, depth: usize) -> Val {
         let unknown = || Val::Unknown(render(node));
+        if name == "try" || name == "can" {
+            // The first argument that evaluates without an error; an
+            // argument that is merely unknown stops the search.
+            for arg in args {
+                let saved = self.missing.replace(false);
+                let v = self.eval_at(arg, depth + 1);
+                let failed = self.missing.replace(saved);
+                match (&v.v, failed) {
+                    (Val::Unknown(_), true) => {
+                        if name == "can" {
+                            return Val::Bool(false);
+                        }
+                    }
+                    (Val::Unknown(_), false) | (Val::OneOf(_), _) => return unknown(),
+                    _ if name == "can" => return Val::Bool(true),
+                    _ => return v.v,
+                }
+            }
+            return unknown();
+        }
         let args: Vec<Ev> = args.iter().map(|a| self.eval_at(a, depth + 1)).collect();
         let lists = || -> Option<Vec<Vec<Ev>>> {
             args.iter()
@@ -1274,12 +1337,137 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 }
                 unknown()
             }
+            ("lookup", [map, key, rest @ ..]) if rest.len() <= 1 => match (&map.v, key.as_text()) {
+                (Val::Map(items), Some(k)) => match items.iter().find(|i| i.key == k) {
+                    Some(item) => item.val.v.clone(),
+                    None => rest.first().map_or_else(unknown, |d| d.v.clone()),
+                },
+                _ => unknown(),
+            },
+            ("format", [fmt, rest @ ..]) => match fmt.as_text() {
+                Some(f) => format_text(f, rest).map_or_else(unknown, Val::Str),
+                None => unknown(),
+            },
+            ("join", [sep, list]) => match (sep.as_text(), &list.v) {
+                (Some(sep), Val::List(items)) => items
+                    .iter()
+                    .map(|i| i.as_text().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+                    .map_or_else(unknown, |parts| Val::Str(parts.join(sep))),
+                _ => unknown(),
+            },
+            ("cidrsubnet", [prefix, bits, num]) => {
+                match (prefix.as_text(), bits.as_i64(), num.as_i64()) {
+                    (Some(p), Some(b), Some(n)) => {
+                        cidrsubnet(p, b, n).map_or_else(unknown, Val::Str)
+                    }
+                    _ => unknown(),
+                }
+            }
+            ("keys" | "values", [one]) => match &one.v {
+                Val::Map(items) if name == "keys" => Val::List(
+                    items
+                        .iter()
+                        .map(|i| Ev::new(Val::Str(i.key.clone()), i.key_span))
+                        .collect(),
+                ),
+                Val::Map(items) => Val::List(items.iter().map(|i| i.val.clone()).collect()),
+                _ => unknown(),
+            },
+            ("length", [one]) => match &one.v {
+                Val::List(items) => Val::Num(items.len().to_string()),
+                Val::Map(items) => Val::Num(items.len().to_string()),
+                Val::Str(s) => Val::Num(s.chars().count().to_string()),
+                _ => unknown(),
+            },
+            ("element", [list, index]) => match (&list.v, index.as_i64()) {
+                (Val::List(items), Some(i)) if !items.is_empty() && i >= 0 => {
+                    let i = usize::try_from(i).unwrap_or(0) % items.len();
+                    items.get(i).map_or_else(unknown, |e| e.v.clone())
+                }
+                _ => unknown(),
+            },
+            ("contains", [list, value]) => match &list.v {
+                Val::List(items)
+                    if !matches!(value.v, Val::Unknown(_) | Val::OneOf(_))
+                        && items
+                            .iter()
+                            .all(|i| !matches!(i.v, Val::Unknown(_) | Val::OneOf(_))) =>
+                {
+                    Val::Bool(items.iter().any(|i| i.v == value.v))
+                }
+                _ => unknown(),
+            },
+            ("tostring", [one]) => match &one.v {
+                Val::Str(_) | Val::Null => one.v.clone(),
+                Val::Num(n) => Val::Str(n.clone()),
+                Val::Bool(b) => Val::Str(b.to_string()),
+                _ => unknown(),
+            },
+            ("tonumber", [one]) => match one.as_i64() {
+                Some(n) => Val::Num(n.to_string()),
+                None => unknown(),
+            },
+            ("tomap", [one]) => match &one.v {
+                Val::Map(_) => one.v.clone(),
+                _ => unknown(),
+            },
             ("lower" | "upper", [one]) => match one.as_text() {
                 Some(t) if name == "lower" => Val::Str(t.to_lowercase()),
                 Some(t) => Val::Str(t.to_uppercase()),
                 None => unknown(),
             },
             _ => unknown(),
+        }
+    }
+}
+
+/// `format` with the verbs `%s`, `%d`, `%v` and `%%`; `None` for others or
+/// unknown arguments.
+fn format_text(fmt: &str, args: &[Ev]) -> Option<String> {
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut chars = fmt.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            '%' => out.push('%'),
+            's' | 'd' | 'v' => out.push_str(args.next()?.as_text()?),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Terraform's `cidrsubnet(prefix, newbits, netnum)`.
+fn cidrsubnet(prefix: &str, newbits: i64, netnum: i64) -> Option<String> {
+    let net: ipnet::IpNet = prefix.trim().parse().ok()?;
+    let newbits = u8::try_from(newbits).ok()?;
+    let netnum = u128::try_from(netnum).ok()?;
+    let len = net.prefix_len().checked_add(newbits)?;
+    match net {
+        ipnet::IpNet::V4(v4) => {
+            if len > 32 || (newbits < 32 && netnum >= 1u128 << newbits) {
+                return None;
+            }
+            let base = u32::from(v4.network());
+            let shift = 32 - u32::from(len);
+            let add = u32::try_from(netnum).ok()?.checked_shl(shift).unwrap_or(0);
+            let addr = std::net::Ipv4Addr::from(base | add);
+            Some(format!("{addr}/{len}"))
+        }
+        ipnet::IpNet::V6(v6) => {
+            if len > 128 || (newbits < 128 && netnum >= 1u128 << newbits) {
+                return None;
+            }
+            let base = u128::from(v6.network());
+            let shift = 128 - u32::from(len);
+            let add = netnum.checked_shl(shift).unwrap_or(0);
+            let addr = std::net::Ipv6Addr::from(base | add);
+            Some(format!("{addr}/{len}"))
         }
     }
 }

@@ -71,8 +71,11 @@ fn labelled<'n>(
     depth: usize,
 ) {
     if left == 0 {
+        // The block starts at its last label (`"this": {`), so that its
+        // header is the name, as close to HCL's header as JSON allows.
+        let head = path.last().map_or(keyword.key_span, |l| l.key_span);
         let span = Span {
-            start: keyword.key_span.start.min(node.span.start),
+            start: head.start.min(node.span.start),
             ..node.span
         };
         let mut value = Node::new(span, body(node, span, depth + 1));
@@ -88,7 +91,10 @@ fn labelled<'n>(
         }
         out.push(Entry {
             key: keyword.key.clone(),
-            key_span: keyword.key_span,
+            key_span: Span {
+                end: head.start,
+                ..head
+            },
             value,
         });
         return;

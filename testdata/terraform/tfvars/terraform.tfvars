@@ -1,0 +1,2 @@
+cluster_name  = "from-tfvars"
+public_access = true

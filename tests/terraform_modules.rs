@@ -1,0 +1,268 @@
+//! Terraform as teams write it: the EKS module (v20 and v21 input names,
+//! recommended rules off, its own group off, its node group submodules),
+//! local modules, `.tfvars` and `--var-file`, `count`/`for_each`, dynamic
+//! blocks and functions, `.tf.json` and plan JSON. Each fixture under
+//! `testdata/terraform/` is snapshotted as its extracted model (positions as
+//! line:column) followed by its findings.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use eks_sg_lint::analysis::Analysis;
+use eks_sg_lint::guard::RuleSet;
+use eks_sg_lint::model::{GroupList, GroupRef, Model, Peer, SgRule};
+use eks_sg_lint::pipeline::{scan, scan_with_vars, Scan, Selection};
+use eks_sg_lint::source::{SourceMap, Span};
+
+fn pos(sources: &SourceMap, span: Span) -> String {
+    match sources.get(span.file) {
+        Some(f) => {
+            let (s, e) = f.range(span);
+            format!("{}:{}-{}:{}", s.line, s.column, e.line, e.column)
+        }
+        None => "?".into(),
+    }
+}
+
+fn group_name(model: &Model, g: &GroupRef) -> String {
+    match g {
+        GroupRef::Group(id) => model.group(*id).name.clone(),
+        GroupRef::External(d) => format!("external({d})"),
+    }
+}
+
+fn list(model: &Model, l: &GroupList) -> String {
+    match l {
+        GroupList::Absent => "absent".into(),
+        GroupList::Unknown => "unknown".into(),
+        GroupList::Groups(g) => format!(
+            "[{}]",
+            g.iter()
+                .map(|g| group_name(model, g))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        GroupList::OneOf(alts) => format!(
+            "one of ({})",
+            alts.iter()
+                .map(|a| list(model, a))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ),
+    }
+}
+
+fn rule(model: &Model, sources: &SourceMap, r: &SgRule) -> String {
+    let peer = match &r.peer {
+        Peer::Cidr(c) => c.to_string(),
+        Peer::PrefixList(p) => format!("prefix list {p}"),
+        Peer::Group(g) => group_name(model, g),
+        Peer::SelfRef => "self".into(),
+        Peer::Unknown => "unknown".into(),
+    };
+    format!(
+        "{:?} {} {} {peer}{}{} @{}",
+        r.direction,
+        r.protocol.label(),
+        r.ports.label(),
+        if r.implicit { " (implicit)" } else { "" },
+        if r.presence == eks_sg_lint::model::Presence::Conditional {
+            " (conditional)"
+        } else {
+            ""
+        },
+        pos(sources, r.span)
+    )
+}
+
+fn describe_scan(result: &Scan) -> String {
+    let (model, sources) = (&result.model, &result.sources);
+    let analysis = Analysis::new(model);
+    let mut out = String::new();
+    for (i, c) in model.clusters.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "cluster {} name={:?} @{}\n  creation groups: {}\n  ip family: {:?}; endpoint public={:?} private={:?} cidrs={:?}\n  CP: {}",
+            c.address,
+            c.name,
+            pos(sources, c.span),
+            list(model, &c.creation_groups),
+            c.ip_family,
+            c.endpoint.public_access,
+            c.endpoint.private_access,
+            c.endpoint.public_access_cidrs,
+            analysis.control_plane[i]
+                .groups
+                .iter()
+                .map(|g| group_name(model, g))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    for (i, n) in model.node_groups.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "node group {} {:?} @{}\n  cluster: {:?}\n  launch template groups: {}\n  N(g): {} (complete: {})",
+            n.address,
+            n.kind,
+            pos(sources, n.span),
+            analysis.cluster_of[i].map(|c| model.cluster(c).address.clone()),
+            list(model, &n.launch_template_groups),
+            analysis.nodes[i]
+                .groups
+                .iter()
+                .map(|g| group_name(model, g))
+                .collect::<Vec<_>>()
+                .join(", "),
+            analysis.nodes[i].complete,
+        );
+    }
+    for g in &model.groups {
+        let _ = writeln!(
+            out,
+            "group {} {:?} @{} default egress {:?} (inline egress: {})",
+            g.name,
+            g.origin,
+            pos(sources, g.span),
+            g.default_egress,
+            g.inline_egress_declared
+        );
+        for r in g.ingress.iter().chain(&g.egress) {
+            let _ = writeln!(out, "  {}", rule(model, sources, r));
+        }
+    }
+    for e in &model.endpoints {
+        let _ = writeln!(
+            out,
+            "endpoint {} {:?} @{}",
+            e.address,
+            e.service,
+            pos(sources, e.span)
+        );
+    }
+    out
+}
+
+fn findings(result: &Scan) -> String {
+    let mut out = String::new();
+    for f in &result.findings {
+        let file = result.sources.get(f.span.file);
+        let (name, line) = match file {
+            Some(file) => (
+                file.display
+                    .rsplit("testdata/terraform/")
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+                file.line_col(f.span.start).line,
+            ),
+            None => ("?".to_string(), 0),
+        };
+        let _ = writeln!(out, "{} {name}:{line} {}", f.code, f.message);
+    }
+    out
+}
+
+fn snapshot(dir: &str) -> String {
+    let result = scan(
+        &[common::testdata(&format!("terraform/{dir}"))],
+        &Selection::default(),
+        &|_| false,
+    );
+    format!(
+        "{}\nfindings:\n{}",
+        describe_scan(&result),
+        findings(&result)
+    )
+}
+
+macro_rules! fixture {
+    ($test:ident, $dir:literal) => {
+        #[test]
+        fn $test() {
+            insta::assert_snapshot!(snapshot($dir));
+        }
+    };
+}
+
+fixture!(eks_module_v20_names, "eks-module-v20");
+fixture!(eks_module_v21_names, "eks-module-v21");
+fixture!(
+    eks_module_without_recommended_rules,
+    "eks-module-no-recommended"
+);
+fixture!(
+    eks_module_without_its_cluster_group,
+    "eks-module-no-cluster-sg"
+);
+fixture!(eks_node_group_submodules, "eks-submodule");
+fixture!(local_module_outputs_link_back, "local-module");
+fixture!(tfvars_and_auto_tfvars, "tfvars");
+fixture!(count_and_for_each_instances, "for-each");
+fixture!(dynamic_blocks_and_functions, "dynamic");
+fixture!(terraform_json_syntax, "tf-json");
+fixture!(plan_json, "plan");
+
+#[test]
+fn var_file_overrides_tfvars() {
+    let dir = common::testdata("terraform/tfvars");
+    let var_file: PathBuf = dir.join("prod.tfvars");
+    let result = scan_with_vars(
+        &[dir],
+        &Selection::default(),
+        &|_| false,
+        &RuleSet::default(),
+        &[var_file],
+    );
+    let cluster = &result.model.clusters[0];
+    assert_eq!(
+        cluster.name,
+        eks_sg_lint::model::Known::Value("prod".to_string())
+    );
+    assert_eq!(
+        cluster.endpoint.public_access_cidrs,
+        Some(eks_sg_lint::model::Known::Value(vec![
+            "198.51.100.0/24".to_string()
+        ]))
+    );
+    // Without it, terraform.tfvars and *.auto.tfvars apply.
+    let result = scan(
+        &[common::testdata("terraform/tfvars")],
+        &Selection::default(),
+        &|_| false,
+    );
+    assert_eq!(
+        result.model.clusters[0].name,
+        eks_sg_lint::model::Known::Value("from-tfvars".to_string())
+    );
+}
+
+#[test]
+fn a_called_module_directory_is_not_extracted_on_its_own() {
+    // Scanning the root finds one group (the module's), not a second copy
+    // from the module directory read as a root of its own.
+    let result = scan(
+        &[common::testdata("terraform/local-module")],
+        &Selection::default(),
+        &|_| false,
+    );
+    let defined: Vec<&str> = result
+        .model
+        .groups
+        .iter()
+        .filter(|g| g.is_defined_in_scan())
+        .map(|g| g.name.as_str())
+        .collect();
+    assert_eq!(defined, vec!["module.network.aws_security_group.cluster"]);
+    // The module directory alone is a root: its variable without default
+    // stays unknown.
+    let result = scan(
+        &[common::testdata("terraform/local-module/modules/network")],
+        &Selection::default(),
+        &|_| false,
+    );
+    assert_eq!(result.model.groups.len(), 1);
+    assert_eq!(result.model.groups[0].name, "aws_security_group.cluster");
+}
