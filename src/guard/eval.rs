@@ -1,0 +1,1615 @@
+//! The evaluator: PASS/FAIL/SKIP for each rule of a rules file over one
+//! document, following cfn-guard 3.2.1's semantics (empty selections skip,
+//! a missing key fails, `some` needs one match, `when` gates skip), and the
+//! data span of every value that made a clause fail.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::ast::*;
+use super::functions;
+use super::value::{self, Kind, Val};
+use crate::source::Span;
+
+/// Maximum depth of nested evaluation (blocks, filters, rule references).
+pub const MAX_EVAL_DEPTH: u32 = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    Pass,
+    Fail,
+    Skip,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Skip => "SKIP",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "PASS" => Some(Status::Pass),
+            "FAIL" => Some(Status::Fail),
+            "SKIP" => Some(Status::Skip),
+            _ => None,
+        }
+    }
+}
+
+/// A query result: a value found in the data, a literal (or computed
+/// value), or the place where the query could go no further.
+#[derive(Debug, Clone)]
+pub enum QR {
+    Res(Rc<Val>),
+    Lit(Rc<Val>),
+    Unres(Unres),
+}
+
+#[derive(Debug, Clone)]
+pub struct Unres {
+    /// The last value reached.
+    pub at: Rc<Val>,
+    pub reason: String,
+}
+
+impl QR {
+    pub fn value(&self) -> Option<&Rc<Val>> {
+        match self {
+            QR::Res(v) | QR::Lit(v) => Some(v),
+            QR::Unres(_) => None,
+        }
+    }
+}
+
+/// Why a clause failed: where in the data, and a message.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The data span of the failing value (or of the value where the query
+    /// stopped); `None` for literals and computed values.
+    pub span: Option<Span>,
+    pub message: String,
+    /// The rule's `<< message >>`, when it has one.
+    pub custom: Option<String>,
+    /// The clause in the rules file.
+    pub clause: RSpan,
+}
+
+/// The verdict of one rule and what made it fail.
+#[derive(Debug, Clone)]
+pub struct RuleResult {
+    pub name: String,
+    pub status: Status,
+    pub failures: Vec<Failure>,
+}
+
+/// Evaluates every rule of `file` over `root`.
+pub fn evaluate(file: &RulesFile, root: Rc<Val>) -> Vec<RuleResult> {
+    let ev = Evaluator::new(file, root);
+    let scope = Scope::root(&ev.root, &file.lets);
+    file.rules
+        .iter()
+        .enumerate()
+        .map(|(idx, rule)| {
+            let before = ev.failures.borrow().len();
+            let status = ev.rule_status_by_index(idx, &scope);
+            let failures = if status == Status::Fail {
+                ev.failures.borrow()[before..].to_vec()
+            } else {
+                Vec::new()
+            };
+            RuleResult {
+                name: rule.name.clone(),
+                status,
+                failures,
+            }
+        })
+        .collect()
+}
+
+struct Evaluator<'f> {
+    file: &'f RulesFile,
+    root: Rc<Val>,
+    /// Rule verdicts by index, computed once per document.
+    done: RefCell<Vec<Option<Status>>>,
+    /// Failures recorded on the current path; truncated where a verdict
+    /// other than FAIL makes them moot.
+    failures: RefCell<Vec<Failure>>,
+    depth: Cell<u32>,
+    by_name: HashMap<&'f str, Vec<usize>>,
+}
+
+/// Whether a clause asserts (a rule body) or gates (`when`, filters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Assert,
+    Gate,
+}
+
+struct Scope<'s> {
+    parent: Option<&'s Scope<'s>>,
+    this: Rc<Val>,
+    lets: &'s [Let],
+    cache: RefCell<Vec<Option<Rc<Vec<QR>>>>>,
+    busy: RefCell<Vec<bool>>,
+    binds: Vec<(String, Rc<Vec<QR>>)>,
+}
+
+impl<'s> Scope<'s> {
+    fn root(this: &Rc<Val>, lets: &'s [Let]) -> Scope<'s> {
+        Scope {
+            parent: None,
+            this: Rc::clone(this),
+            lets,
+            cache: RefCell::new(vec![None; lets.len()]),
+            busy: RefCell::new(vec![false; lets.len()]),
+            binds: Vec::new(),
+        }
+    }
+
+    fn child(parent: &'s Scope<'s>, this: Rc<Val>, lets: &'s [Let]) -> Scope<'s> {
+        Scope {
+            parent: Some(parent),
+            this,
+            lets,
+            cache: RefCell::new(vec![None; lets.len()]),
+            busy: RefCell::new(vec![false; lets.len()]),
+            binds: Vec::new(),
+        }
+    }
+}
+
+fn unres(at: &Rc<Val>, reason: impl Into<String>) -> QR {
+    QR::Unres(Unres {
+        at: Rc::clone(at),
+        reason: reason.into(),
+    })
+}
+
+/// A conjunction's verdict: any FAIL fails, else any PASS passes.
+fn and(statuses: impl IntoIterator<Item = Status>) -> Status {
+    let (mut pass, mut fail) = (false, false);
+    for s in statuses {
+        match s {
+            Status::Pass => pass = true,
+            Status::Fail => fail = true,
+            Status::Skip => {}
+        }
+    }
+    if fail {
+        Status::Fail
+    } else if pass {
+        Status::Pass
+    } else {
+        Status::Skip
+    }
+}
+
+fn invert(s: Status) -> Status {
+    match s {
+        Status::Pass => Status::Fail,
+        Status::Fail => Status::Pass,
+        Status::Skip => Status::Skip,
+    }
+}
+
+/// One compared value.
+struct Outcome {
+    pass: bool,
+    /// The value that failed, or where its query stopped.
+    at: Option<Rc<Val>>,
+    detail: String,
+}
+
+impl<'f> Evaluator<'f> {
+    fn new(file: &'f RulesFile, root: Rc<Val>) -> Self {
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, r) in file.rules.iter().enumerate() {
+            by_name.entry(r.name.as_str()).or_default().push(i);
+        }
+        Evaluator {
+            file,
+            root,
+            done: RefCell::new(vec![None; file.rules.len()]),
+            failures: RefCell::new(Vec::new()),
+            depth: Cell::new(0),
+            by_name,
+        }
+    }
+
+    fn deeper(&self) -> bool {
+        let d = self.depth.get();
+        if d >= MAX_EVAL_DEPTH {
+            return false;
+        }
+        self.depth.set(d + 1);
+        true
+    }
+
+    fn up(&self) {
+        self.depth.set(self.depth.get().saturating_sub(1));
+    }
+
+    fn mark(&self) -> usize {
+        self.failures.borrow().len()
+    }
+
+    /// Keeps the failures recorded since `mark` only when `status` fails.
+    fn settle(&self, mark: usize, status: Status) -> Status {
+        if status != Status::Fail {
+            self.failures.borrow_mut().truncate(mark);
+        }
+        status
+    }
+
+    fn fail(&self, at: Option<&Rc<Val>>, message: String, custom: &Option<String>, clause: RSpan) {
+        self.failures.borrow_mut().push(Failure {
+            span: at.and_then(|v| v.span),
+            message,
+            custom: custom.clone(),
+            clause,
+        });
+    }
+
+    // ----- rules ---------------------------------------------------------
+
+    fn rule_status_by_index(&self, idx: usize, root_scope: &Scope<'_>) -> Status {
+        if let Some(Some(s)) = self.done.borrow().get(idx) {
+            return *s;
+        }
+        let Some(rule) = self.file.rules.get(idx) else {
+            return Status::Skip;
+        };
+        if !self.deeper() {
+            return Status::Fail;
+        }
+        // Mark as in progress: a rule that refers to itself fails.
+        if let Some(slot) = self.done.borrow_mut().get_mut(idx) {
+            *slot = Some(Status::Fail);
+        }
+        let mark = self.mark();
+        let status = match &rule.conditions {
+            Some(conds) => {
+                let gate = self.conjunction(conds, root_scope, Role::Gate);
+                self.failures.borrow_mut().truncate(mark);
+                if gate == Status::Pass {
+                    self.block(
+                        &rule.block,
+                        root_scope,
+                        Rc::clone(&root_scope.this),
+                        Role::Assert,
+                    )
+                } else {
+                    Status::Skip
+                }
+            }
+            None => self.block(
+                &rule.block,
+                root_scope,
+                Rc::clone(&root_scope.this),
+                Role::Assert,
+            ),
+        };
+        let status = self.settle(mark, status);
+        if let Some(slot) = self.done.borrow_mut().get_mut(idx) {
+            *slot = Some(status);
+        }
+        self.up();
+        status
+    }
+
+    /// The verdict of every rule with this name: FAIL if any failed, PASS if
+    /// any passed, else SKIP.
+    fn rule_status(&self, name: &str, scope: &Scope<'_>) -> Option<Status> {
+        let indices = self.by_name.get(name)?.clone();
+        let mut root = scope;
+        while let Some(p) = root.parent {
+            root = p;
+        }
+        Some(and(indices
+            .into_iter()
+            .map(|i| self.rule_status_by_index(i, root))))
+    }
+
+    fn block(&self, block: &Block, parent: &Scope<'_>, this: Rc<Val>, role: Role) -> Status {
+        if !self.deeper() {
+            return Status::Fail;
+        }
+        let scope = Scope::child(parent, this, &block.lets);
+        let s = self.conjunction(&block.clauses, &scope, role);
+        self.up();
+        s
+    }
+
+    fn conjunction(&self, conj: &Conjunction, scope: &Scope<'_>, role: Role) -> Status {
+        let mark = self.mark();
+        let status = and(conj.iter().map(|d| self.disjunction(d, scope, role)));
+        self.settle(mark, status)
+    }
+
+    fn disjunction(&self, clauses: &[Clause], scope: &Scope<'_>, role: Role) -> Status {
+        let mark = self.mark();
+        let mut fail = false;
+        for c in clauses {
+            match self.clause(c, scope, role) {
+                Status::Pass => {
+                    self.failures.borrow_mut().truncate(mark);
+                    return Status::Pass;
+                }
+                Status::Fail => fail = true,
+                Status::Skip => {}
+            }
+        }
+        let s = if fail { Status::Fail } else { Status::Skip };
+        self.settle(mark, s)
+    }
+
+    fn clause(&self, clause: &Clause, scope: &Scope<'_>, role: Role) -> Status {
+        let mark = self.mark();
+        let s = match clause {
+            Clause::Access(a) => self.access(a, scope, role),
+            Clause::Block {
+                query,
+                not_empty,
+                block,
+                span,
+            } => self.block_clause(query, *not_empty, block, *span, scope, role),
+            Clause::When {
+                conditions, block, ..
+            } => {
+                let gate = self.conjunction(conditions, scope, Role::Gate);
+                self.failures.borrow_mut().truncate(mark);
+                if gate == Status::Pass {
+                    self.block(block, scope, Rc::clone(&scope.this), role)
+                } else {
+                    Status::Skip
+                }
+            }
+            Clause::NamedRule {
+                name,
+                negated,
+                message,
+                span,
+            } => {
+                let status = match self.rule_status(name, scope) {
+                    Some(s) => s,
+                    None => {
+                        self.fail(
+                            None,
+                            format!("rule `{name}` is not defined in this file"),
+                            message,
+                            *span,
+                        );
+                        return Status::Fail;
+                    }
+                };
+                let s = match (status, *negated, role) {
+                    (Status::Pass, n, _) => {
+                        if n {
+                            Status::Fail
+                        } else {
+                            Status::Pass
+                        }
+                    }
+                    (Status::Skip, _, Role::Assert) => Status::Fail,
+                    (Status::Skip, false, Role::Gate) => Status::Skip,
+                    (_, n, _) => {
+                        if n {
+                            Status::Pass
+                        } else {
+                            Status::Fail
+                        }
+                    }
+                };
+                if s == Status::Fail {
+                    let what = match (status, *negated) {
+                        (Status::Skip, _) => "did not apply",
+                        (Status::Pass, true) => "passed",
+                        _ => "failed",
+                    };
+                    self.fail(None, format!("rule `{name}` {what}"), message, *span);
+                }
+                s
+            }
+            Clause::ParamCall {
+                name,
+                args,
+                negated,
+                message,
+                span,
+            } => self.param_call(name, args, *negated, message, *span, scope, role),
+            Clause::TypeBlock(tb) => self.type_block(tb, scope),
+        };
+        self.settle(mark, s)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn param_call(
+        &self,
+        name: &str,
+        args: &[LetValue],
+        negated: bool,
+        message: &Option<String>,
+        span: RSpan,
+        scope: &Scope<'_>,
+        role: Role,
+    ) -> Status {
+        let Some(rule) = self.file.parameterized.iter().find(|r| r.name == name) else {
+            self.fail(
+                None,
+                format!("parameterized rule `{name}` is not defined in this file"),
+                message,
+                span,
+            );
+            return Status::Fail;
+        };
+        if rule.params.len() != args.len() {
+            self.fail(
+                None,
+                format!(
+                    "rule `{name}` takes {} parameters, {} given",
+                    rule.params.len(),
+                    args.len()
+                ),
+                message,
+                span,
+            );
+            return Status::Fail;
+        }
+        if !self.deeper() {
+            return Status::Fail;
+        }
+        let mut call_scope = Scope::child(scope, Rc::clone(&scope.this), &[]);
+        for (p, a) in rule.params.iter().zip(args) {
+            let values = self.let_value(a, scope);
+            call_scope.binds.push((p.clone(), Rc::new(values)));
+        }
+        let status = self.block(&rule.block, &call_scope, Rc::clone(&scope.this), role);
+        self.up();
+        let s = match (status, negated) {
+            (Status::Skip, _) => Status::Skip,
+            (s, true) => invert(s),
+            (s, false) => s,
+        };
+        if s == Status::Fail && negated {
+            self.fail(None, format!("rule `{name}` passed"), message, span);
+        }
+        s
+    }
+
+    fn type_block(&self, tb: &TypeBlock, scope: &Scope<'_>) -> Status {
+        let Some(resources) = scope.this.get("Resources") else {
+            return Status::Skip;
+        };
+        let Kind::Map(entries) = &resources.kind else {
+            return Status::Skip;
+        };
+        let mut statuses = Vec::new();
+        for (_, res) in entries {
+            let is_type = res
+                .get("Type")
+                .and_then(|t| t.as_str())
+                .is_some_and(|t| t == tb.type_name);
+            if !is_type {
+                continue;
+            }
+            let mark = self.mark();
+            let inner = Scope::child(scope, Rc::clone(res), &[]);
+            if let Some(conds) = &tb.conditions {
+                let gate = self.conjunction(conds, &inner, Role::Gate);
+                self.failures.borrow_mut().truncate(mark);
+                if gate != Status::Pass {
+                    statuses.push(Status::Skip);
+                    continue;
+                }
+            }
+            statuses.push(self.block(&tb.block, &inner, Rc::clone(res), Role::Assert));
+        }
+        and(statuses)
+    }
+
+    fn block_clause(
+        &self,
+        query: &Query,
+        not_empty: bool,
+        block: &Block,
+        span: RSpan,
+        scope: &Scope<'_>,
+        role: Role,
+    ) -> Status {
+        let values = self.query(query, scope);
+        if values.is_empty() {
+            if not_empty {
+                self.fail(
+                    Some(&scope.this),
+                    "the query selected nothing, expected at least one value".into(),
+                    &None,
+                    span,
+                );
+                return Status::Fail;
+            }
+            return Status::Skip;
+        }
+        let (mut pass, mut fail) = (0, 0);
+        for v in &values {
+            match v {
+                QR::Unres(u) => {
+                    fail += 1;
+                    self.fail(Some(&u.at), u.reason.clone(), &None, span);
+                }
+                QR::Res(v) | QR::Lit(v) => match self.block(block, scope, Rc::clone(v), role) {
+                    Status::Pass => pass += 1,
+                    Status::Fail => fail += 1,
+                    Status::Skip => {}
+                },
+            }
+        }
+        if !query.some {
+            if fail > 0 {
+                Status::Fail
+            } else if pass > 0 {
+                Status::Pass
+            } else {
+                Status::Skip
+            }
+        } else if pass > 0 {
+            Status::Pass
+        } else if fail > 0 {
+            Status::Fail
+        } else {
+            Status::Skip
+        }
+    }
+
+    // ----- access clauses ------------------------------------------------
+
+    fn access(&self, a: &AccessClause, scope: &Scope<'_>, role: Role) -> Status {
+        let lhs = self.query(&a.query, scope);
+        let outcomes = if a.op.is_unary() {
+            match self.unary(a, &lhs, role) {
+                Ok(o) => o,
+                Err(s) => return self.finish(a, s, Vec::new()),
+            }
+        } else {
+            if lhs.is_empty() {
+                let s = if a.query.is_lone_variable() && role == Role::Assert {
+                    Status::Fail
+                } else {
+                    Status::Skip
+                };
+                if s == Status::Fail {
+                    self.fail(
+                        Some(&scope.this),
+                        "the variable holds no value to compare".into(),
+                        &a.message,
+                        a.span,
+                    );
+                }
+                return self.finish(a, s, Vec::new());
+            }
+            let rhs = match &a.rhs {
+                Some(v) => self.let_value(v, scope),
+                None => Vec::new(),
+            };
+            if rhs.is_empty() {
+                let s = if a.op_not { Status::Pass } else { Status::Fail };
+                let outcomes = if s == Status::Fail {
+                    vec![Outcome {
+                        pass: false,
+                        at: lhs.first().and_then(QR::value).cloned(),
+                        detail: "the right-hand side selected nothing".into(),
+                    }]
+                } else {
+                    Vec::new()
+                };
+                return self.finish(a, s, outcomes);
+            }
+            compare(a.op, a.op_not, &lhs, &rhs)
+        };
+        if outcomes.is_empty() {
+            return self.finish(a, Status::Skip, outcomes);
+        }
+        let s = if a.query.some {
+            if outcomes.iter().any(|o| o.pass) {
+                Status::Pass
+            } else {
+                Status::Fail
+            }
+        } else if outcomes.iter().all(|o| o.pass) {
+            Status::Pass
+        } else {
+            Status::Fail
+        };
+        self.finish(a, s, outcomes)
+    }
+
+    /// Applies `not` before the query and records the failures.
+    fn finish(&self, a: &AccessClause, status: Status, outcomes: Vec<Outcome>) -> Status {
+        let status = if a.negated { invert(status) } else { status };
+        if status == Status::Fail {
+            let failing: Vec<&Outcome> = if a.negated {
+                outcomes.iter().filter(|o| o.pass).collect()
+            } else {
+                outcomes.iter().filter(|o| !o.pass).collect()
+            };
+            if failing.is_empty() {
+                self.fail(None, "the clause does not hold".into(), &a.message, a.span);
+            }
+            for o in failing {
+                self.fail(o.at.as_ref(), o.detail.clone(), &a.message, a.span);
+            }
+        }
+        status
+    }
+
+    fn unary(&self, a: &AccessClause, lhs: &[QR], role: Role) -> Result<Vec<Outcome>, Status> {
+        let op_text = a.op.text(a.op_not);
+        let lone = a.query.is_lone_variable();
+        if a.op == Op::Empty && (lone || a.query.ends_in_filter()) {
+            if lhs.is_empty() {
+                // An empty selection is empty.
+                return Err(if a.op_not { Status::Fail } else { Status::Pass });
+            }
+            let mut out = Vec::new();
+            for v in lhs {
+                let empty = if lone {
+                    element_empty(v)
+                } else {
+                    Some(match v {
+                        QR::Res(x) | QR::Lit(x) => matches!(x.kind, Kind::Null),
+                        QR::Unres(_) => true,
+                    })
+                };
+                let (pass, detail) = match empty {
+                    Some(e) => (
+                        e != a.op_not,
+                        format!(
+                            "{} is {}",
+                            describe(v),
+                            if e { "empty" } else { "not empty" }
+                        ),
+                    ),
+                    None => (
+                        false,
+                        format!("{} cannot be checked with {op_text}", describe(v)),
+                    ),
+                };
+                out.push(Outcome {
+                    pass,
+                    at: at_of(v),
+                    detail,
+                });
+            }
+            return Ok(out);
+        }
+        if lhs.is_empty() {
+            return Err(Status::Skip);
+        }
+        let _ = role;
+        let mut out = Vec::with_capacity(lhs.len());
+        for v in lhs {
+            let holds = match a.op {
+                Op::Exists => Some(!matches!(v, QR::Unres(_))),
+                Op::Empty => element_empty(v),
+                op => Some(match v.value() {
+                    None => false,
+                    Some(x) => matches!(
+                        (op, &x.kind),
+                        (Op::IsString, Kind::Str(_))
+                            | (Op::IsList, Kind::List(_))
+                            | (Op::IsStruct, Kind::Map(_))
+                            | (Op::IsBool, Kind::Bool(_))
+                            | (Op::IsInt, Kind::Int(_))
+                            | (Op::IsFloat, Kind::Float(_))
+                            | (Op::IsNull, Kind::Null)
+                    ),
+                }),
+            };
+            let (pass, detail) = match holds {
+                Some(h) => (
+                    h != a.op_not,
+                    format!("{} does not satisfy {op_text}", describe(v)),
+                ),
+                None => (
+                    false,
+                    format!("{} cannot be checked with {op_text}", describe(v)),
+                ),
+            };
+            out.push(Outcome {
+                pass,
+                at: at_of(v),
+                detail,
+            });
+        }
+        Ok(out)
+    }
+
+    // ----- values and queries ---------------------------------------------
+
+    fn let_value(&self, v: &LetValue, scope: &Scope<'_>) -> Vec<QR> {
+        match v {
+            LetValue::Literal(l) => vec![QR::Lit(Rc::clone(&l.value))],
+            LetValue::Query(q) => self.query(q, scope),
+            LetValue::Call(c) => {
+                let args: Vec<Vec<QR>> = c.args.iter().map(|a| self.let_value(a, scope)).collect();
+                functions::call(c.func, &args)
+            }
+        }
+    }
+
+    fn variable(&self, name: &str, scope: &Scope<'_>) -> Option<Rc<Vec<QR>>> {
+        let mut s = Some(scope);
+        while let Some(sc) = s {
+            if let Some((_, v)) = sc.binds.iter().rev().find(|(n, _)| n == name) {
+                return Some(Rc::clone(v));
+            }
+            if let Some(idx) = sc.lets.iter().position(|l| l.name == name) {
+                if let Some(Some(cached)) = sc.cache.borrow().get(idx) {
+                    return Some(Rc::clone(cached));
+                }
+                if sc.busy.borrow().get(idx).copied().unwrap_or(false) {
+                    return Some(Rc::new(Vec::new()));
+                }
+                if let Some(b) = sc.busy.borrow_mut().get_mut(idx) {
+                    *b = true;
+                }
+                let values = match sc.lets.get(idx) {
+                    Some(l) if self.deeper() => {
+                        let v = self.let_value(&l.value, sc);
+                        self.up();
+                        v
+                    }
+                    _ => Vec::new(),
+                };
+                let values = Rc::new(values);
+                if let Some(slot) = sc.cache.borrow_mut().get_mut(idx) {
+                    *slot = Some(Rc::clone(&values));
+                }
+                return Some(values);
+            }
+            s = sc.parent;
+        }
+        None
+    }
+
+    fn query(&self, q: &Query, scope: &Scope<'_>) -> Vec<QR> {
+        let mut out = Vec::new();
+        if !self.deeper() {
+            return out;
+        }
+        self.resolve(&q.parts, 0, Rc::clone(&scope.this), scope, &mut out);
+        self.up();
+        out
+    }
+
+    fn resolve(
+        &self,
+        parts: &[Part],
+        idx: usize,
+        current: Rc<Val>,
+        scope: &Scope<'_>,
+        out: &mut Vec<QR>,
+    ) {
+        let Some(part) = parts.get(idx) else {
+            out.push(QR::Res(current));
+            return;
+        };
+        if idx == 0 {
+            if let Part::Var(name) = part {
+                let Some(values) = self.variable(name, scope) else {
+                    out.push(unres(
+                        &current,
+                        format!("variable `%{name}` is not defined"),
+                    ));
+                    return;
+                };
+                let next = match parts.get(1) {
+                    Some(Part::AllIndices(_)) => 2,
+                    _ => 1,
+                };
+                for v in values.iter() {
+                    match v {
+                        QR::Unres(_) => out.push(v.clone()),
+                        QR::Res(x) | QR::Lit(x) => {
+                            if next < parts.len() {
+                                self.resolve(parts, next, Rc::clone(x), scope, out);
+                            } else {
+                                out.push(v.clone());
+                            }
+                        }
+                    }
+                }
+                return;
+            }
+        }
+        match part {
+            Part::This => self.resolve(parts, idx + 1, current, scope, out),
+            Part::Key(key) => {
+                if let Ok(n) = key.parse::<i64>() {
+                    return self.index(parts, idx, n, current, scope, out);
+                }
+                match &current.kind {
+                    Kind::Map(_) => match current.get(key) {
+                        Some(v) => self.resolve(parts, idx + 1, Rc::clone(v), scope, out),
+                        None => out.push(unres(&current, format!("key `{key}` is missing"))),
+                    },
+                    _ => out.push(unres(
+                        &current,
+                        format!("key `{key}` cannot be read from a {}", current.type_name()),
+                    )),
+                }
+            }
+            Part::Var(name) => {
+                let Kind::Map(_) = &current.kind else {
+                    out.push(unres(
+                        &current,
+                        format!(
+                            "keys from `%{name}` cannot be read from a {}",
+                            current.type_name()
+                        ),
+                    ));
+                    return;
+                };
+                let Some(keys) = self.variable(name, scope) else {
+                    out.push(unres(
+                        &current,
+                        format!("variable `%{name}` is not defined"),
+                    ));
+                    return;
+                };
+                let (keys, next): (Vec<QR>, usize) = match parts.get(idx + 1) {
+                    Some(Part::Index(n)) => match index_of(*n, keys.len()) {
+                        Some(i) => (keys.get(i).cloned().into_iter().collect(), idx + 2),
+                        None => {
+                            out.push(unres(&current, format!("index {n} is out of bounds")));
+                            return;
+                        }
+                    },
+                    _ => (keys.to_vec(), idx + 1),
+                };
+                for k in keys {
+                    let names: Vec<String> = match k.value().map(|v| &v.kind) {
+                        Some(Kind::Str(s)) => vec![s.clone()],
+                        Some(Kind::List(items)) => items
+                            .iter()
+                            .filter_map(|i| i.as_str().map(str::to_string))
+                            .collect(),
+                        _ => {
+                            out.push(unres(&current, format!("`%{name}` holds no key name")));
+                            continue;
+                        }
+                    };
+                    for n in names {
+                        match current.get(&n) {
+                            Some(v) => self.resolve(parts, next, Rc::clone(v), scope, out),
+                            None => out.push(unres(&current, format!("key `{n}` is missing"))),
+                        }
+                    }
+                }
+            }
+            Part::Index(n) => self.index(parts, idx, *n, current, scope, out),
+            Part::AllIndices(name) => match &current.kind {
+                Kind::List(items) => {
+                    if items.is_empty() {
+                        out.push(unres(&current, "the list is empty"));
+                    }
+                    for v in items {
+                        self.resolve(parts, idx + 1, Rc::clone(v), scope, out);
+                    }
+                }
+                Kind::Map(entries) => match name {
+                    None => self.resolve(parts, idx + 1, Rc::clone(&current), scope, out),
+                    Some(n) => self.each_entry(parts, idx, &current, entries, Some(n), scope, out),
+                },
+                _ => self.resolve(parts, idx + 1, Rc::clone(&current), scope, out),
+            },
+            Part::AllValues(name) => match &current.kind {
+                Kind::List(items) => {
+                    if items.is_empty() {
+                        out.push(unres(&current, "the list is empty"));
+                    }
+                    for v in items {
+                        self.resolve(parts, idx + 1, Rc::clone(v), scope, out);
+                    }
+                }
+                Kind::Map(entries) => {
+                    self.each_entry(parts, idx, &current, entries, name.as_ref(), scope, out)
+                }
+                _ => self.resolve(parts, idx + 1, Rc::clone(&current), scope, out),
+            },
+            Part::Filter(capture, conj) => {
+                let prev_all = matches!(
+                    idx.checked_sub(1).and_then(|p| parts.get(p)),
+                    Some(Part::AllValues(_)) | Some(Part::AllIndices(_))
+                );
+                match &current.kind {
+                    Kind::Map(entries) => {
+                        if prev_all {
+                            if self.filter_holds(conj, &current, scope, None) {
+                                self.resolve(parts, idx + 1, Rc::clone(&current), scope, out);
+                            }
+                        } else {
+                            for (k, v) in entries {
+                                let bind = capture.as_ref().map(|c| (c.as_str(), k));
+                                if self.filter_holds(conj, v, scope, bind) {
+                                    match capture {
+                                        Some(c) => {
+                                            let mut sc = Scope::child(scope, Rc::clone(v), &[]);
+                                            sc.binds.push((
+                                                c.clone(),
+                                                Rc::new(vec![QR::Res(Rc::clone(k))]),
+                                            ));
+                                            self.resolve(parts, idx + 1, Rc::clone(v), &sc, out);
+                                        }
+                                        None => {
+                                            self.resolve(parts, idx + 1, Rc::clone(v), scope, out)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Kind::List(items) => {
+                        for v in items {
+                            if self.filter_holds(conj, v, scope, None) {
+                                self.resolve(parts, idx + 1, Rc::clone(v), scope, out);
+                            }
+                        }
+                    }
+                    _ if prev_all => {
+                        if self.filter_holds(conj, &current, scope, None) {
+                            self.resolve(parts, idx + 1, Rc::clone(&current), scope, out);
+                        }
+                    }
+                    _ => out.push(unres(
+                        &current,
+                        format!("a filter cannot select from a {}", current.type_name()),
+                    )),
+                }
+            }
+            Part::KeysFilter(capture, op, with) => {
+                let Kind::Map(entries) = &current.kind else {
+                    out.push(unres(
+                        &current,
+                        format!("keys cannot be read from a {}", current.type_name()),
+                    ));
+                    return;
+                };
+                let inner = Scope::child(scope, Rc::clone(&current), &[]);
+                let rhs = self.let_value(with, &inner);
+                for u in rhs.iter().filter(|r| matches!(r, QR::Unres(_))) {
+                    out.push(u.clone());
+                }
+                let rhs: Vec<QR> = rhs
+                    .into_iter()
+                    .filter(|r| !matches!(r, QR::Unres(_)))
+                    .collect();
+                for (k, v) in entries {
+                    let (cop, not) = match op {
+                        KeysOp::Eq => (Op::Eq, false),
+                        KeysOp::NotEq => (Op::Eq, true),
+                        KeysOp::In => (Op::In, false),
+                        KeysOp::NotIn => (Op::In, true),
+                    };
+                    let outcomes = compare(cop, not, &[QR::Res(Rc::clone(k))], &rhs);
+                    if !outcomes.is_empty() && outcomes.iter().all(|o| o.pass) {
+                        match capture {
+                            Some(c) => {
+                                let mut sc = Scope::child(scope, Rc::clone(v), &[]);
+                                sc.binds
+                                    .push((c.clone(), Rc::new(vec![QR::Res(Rc::clone(k))])));
+                                self.resolve(parts, idx + 1, Rc::clone(v), &sc, out);
+                            }
+                            None => self.resolve(parts, idx + 1, Rc::clone(v), scope, out),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn each_entry(
+        &self,
+        parts: &[Part],
+        idx: usize,
+        current: &Rc<Val>,
+        entries: &[(Rc<Val>, Rc<Val>)],
+        capture: Option<&String>,
+        scope: &Scope<'_>,
+        out: &mut Vec<QR>,
+    ) {
+        if entries.is_empty() {
+            out.push(unres(current, "the map is empty"));
+            return;
+        }
+        for (k, v) in entries {
+            match capture {
+                Some(c) => {
+                    let mut sc = Scope::child(scope, Rc::clone(v), &[]);
+                    sc.binds
+                        .push((c.clone(), Rc::new(vec![QR::Res(Rc::clone(k))])));
+                    self.resolve(parts, idx + 1, Rc::clone(v), &sc, out);
+                }
+                None => self.resolve(parts, idx + 1, Rc::clone(v), scope, out),
+            }
+        }
+    }
+
+    fn index(
+        &self,
+        parts: &[Part],
+        idx: usize,
+        n: i64,
+        current: Rc<Val>,
+        scope: &Scope<'_>,
+        out: &mut Vec<QR>,
+    ) {
+        match &current.kind {
+            Kind::List(items) => match index_of(n, items.len()).and_then(|i| items.get(i)) {
+                Some(v) => self.resolve(parts, idx + 1, Rc::clone(v), scope, out),
+                None => out.push(unres(
+                    &current,
+                    format!("index {n} is out of bounds (the list has {})", items.len()),
+                )),
+            },
+            _ => out.push(unres(
+                &current,
+                format!("index {n} cannot be read from a {}", current.type_name()),
+            )),
+        }
+    }
+
+    /// Whether a filter's clauses hold on `value` (a test, not an assertion).
+    fn filter_holds(
+        &self,
+        conj: &Conjunction,
+        value: &Rc<Val>,
+        scope: &Scope<'_>,
+        capture: Option<(&str, &Rc<Val>)>,
+    ) -> bool {
+        if !self.deeper() {
+            return false;
+        }
+        let mark = self.mark();
+        let mut inner = Scope::child(scope, Rc::clone(value), &[]);
+        if let Some((name, key)) = capture {
+            inner
+                .binds
+                .push((name.to_string(), Rc::new(vec![QR::Res(Rc::clone(key))])));
+        }
+        let s = self.conjunction(conj, &inner, Role::Gate);
+        self.failures.borrow_mut().truncate(mark);
+        self.up();
+        s == Status::Pass
+    }
+}
+
+/// A possibly negative index into a list of `len` items.
+fn index_of(n: i64, len: usize) -> Option<usize> {
+    if n >= 0 {
+        usize::try_from(n).ok().filter(|i| *i < len)
+    } else {
+        let back = usize::try_from(n.checked_neg()?).ok()?;
+        len.checked_sub(back)
+    }
+}
+
+fn at_of(v: &QR) -> Option<Rc<Val>> {
+    match v {
+        QR::Res(x) | QR::Lit(x) => Some(Rc::clone(x)),
+        QR::Unres(u) => Some(Rc::clone(&u.at)),
+    }
+}
+
+fn describe(v: &QR) -> String {
+    match v {
+        QR::Res(x) | QR::Lit(x) => x.display(),
+        QR::Unres(u) => format!("the query ({})", u.reason),
+    }
+}
+
+/// Emptiness of one value; `None` for a type that has none.
+fn element_empty(v: &QR) -> Option<bool> {
+    match v {
+        QR::Unres(_) => Some(true),
+        QR::Res(x) | QR::Lit(x) => match &x.kind {
+            Kind::List(l) => Some(l.is_empty()),
+            Kind::Map(m) => Some(m.is_empty()),
+            Kind::Str(s) => Some(s.is_empty()),
+            Kind::Null => Some(true),
+            _ => None,
+        },
+    }
+}
+
+// ----- binary comparisons (cfn-guard's operator semantics) ----------------
+
+fn single_literal(v: &[QR]) -> Option<&Rc<Val>> {
+    match v {
+        [QR::Lit(x)] => Some(x),
+        _ => None,
+    }
+}
+
+/// Equality: `None` when the two cannot be compared (different types).
+fn eq(l: &Val, r: &Val) -> Option<bool> {
+    match (&l.kind, &r.kind) {
+        (Kind::Map(a), Kind::Map(b)) => {
+            if a.len() != b.len() {
+                return Some(false);
+            }
+            for (k, v) in a {
+                match b.iter().find(|(k2, _)| k2.as_str() == k.as_str()) {
+                    Some((_, v2)) => {
+                        if !eq(v, v2)? {
+                            return Some(false);
+                        }
+                    }
+                    None => return Some(false),
+                }
+            }
+            Some(true)
+        }
+        (Kind::List(a), Kind::List(b)) => {
+            if a.len() != b.len() {
+                return Some(false);
+            }
+            for (x, y) in a.iter().zip(b) {
+                if !eq(x, y)? {
+                    return Some(false);
+                }
+            }
+            Some(true)
+        }
+        (Kind::Str(_), Kind::Regex(_))
+        | (Kind::Regex(_), Kind::Str(_))
+        | (Kind::Str(_), Kind::Str(_))
+        | (Kind::Bool(_), Kind::Bool(_))
+        | (Kind::Regex(_), Kind::Regex(_))
+        | (Kind::Int(_), Kind::RangeInt(_))
+        | (Kind::Float(_), Kind::RangeFloat(_))
+        | (Kind::Int(_), Kind::RangeFloat(_))
+        | (Kind::Char(_), Kind::RangeChar(_))
+        | (Kind::Null, Kind::Null)
+        | (Kind::Int(_), Kind::Int(_))
+        | (Kind::Float(_), Kind::Float(_))
+        | (Kind::Int(_), Kind::Float(_))
+        | (Kind::Float(_), Kind::Int(_))
+        | (Kind::Char(_), Kind::Char(_)) => Some(value::equal(l, r)),
+        (Kind::Float(f), Kind::RangeInt(rg)) => {
+            Some(rg.contains(&(f.floor() as i64)) && rg.contains(&(f.ceil() as i64)))
+        }
+        _ => None,
+    }
+}
+
+/// Exact sameness (list membership): same type and value.
+fn same(l: &Val, r: &Val) -> bool {
+    match (&l.kind, &r.kind) {
+        (Kind::Int(_), Kind::Float(_)) | (Kind::Float(_), Kind::Int(_)) => false,
+        (Kind::Str(_), Kind::Regex(_)) | (Kind::Regex(_), Kind::Str(_)) => false,
+        (Kind::Int(_), Kind::RangeInt(_) | Kind::RangeFloat(_)) => false,
+        (Kind::Float(_), Kind::RangeFloat(_)) => false,
+        (Kind::Char(_), Kind::RangeChar(_) | Kind::Str(_)) => false,
+        (Kind::Str(_), Kind::Char(_)) => false,
+        _ => value::equal(l, r),
+    }
+}
+
+fn outcome(pass: bool, at: &Rc<Val>, detail: String) -> Outcome {
+    Outcome {
+        pass,
+        at: Some(Rc::clone(at)),
+        detail,
+    }
+}
+
+fn match_eq(l: &Rc<Val>, r: &Rc<Val>) -> Outcome {
+    match eq(l, r) {
+        Some(true) => outcome(true, l, String::new()),
+        Some(false) => outcome(
+            false,
+            l,
+            format!("{} is not equal to {}", l.display(), r.display()),
+        ),
+        None => outcome(
+            false,
+            l,
+            format!(
+                "{} ({}) cannot be compared with {} ({})",
+                l.display(),
+                l.type_name(),
+                r.display(),
+                r.type_name()
+            ),
+        ),
+    }
+}
+
+/// `l IN r` for one pair. `Err` for pairs that cannot be compared.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum InKind {
+    /// A scalar in a list, or equality.
+    Value,
+    /// Every item of a list in a list.
+    List,
+}
+
+fn contained_in(l: &Rc<Val>, r: &Rc<Val>) -> (Option<bool>, InKind) {
+    match (&l.kind, &r.kind) {
+        (Kind::List(litems), Kind::List(ritems)) => {
+            if ritems.first().is_some_and(|f| f.is_list()) {
+                (Some(ritems.iter().any(|x| same(x, l))), InKind::Value)
+            } else {
+                (
+                    Some(litems.iter().all(|x| ritems.iter().any(|y| same(x, y)))),
+                    InKind::List,
+                )
+            }
+        }
+        (Kind::List(_), _) => (None, InKind::Value),
+        (_, Kind::List(ritems)) => (Some(ritems.iter().any(|y| same(l, y))), InKind::Value),
+        _ => (eq(l, r), InKind::Value),
+    }
+}
+
+fn in_outcome(l: &Rc<Val>, r: &Rc<Val>, not: bool) -> Outcome {
+    let (res, kind) = contained_in(l, r);
+    match res {
+        None => outcome(
+            false,
+            l,
+            format!("{} cannot be looked up in {}", l.display(), r.display()),
+        ),
+        Some(c) => {
+            let pass = if not {
+                match (kind, &l.kind, &r.kind) {
+                    // NOT IN over a list: no item may be in the other list.
+                    (InKind::List, Kind::List(litems), Kind::List(ritems)) => {
+                        !litems.iter().any(|x| ritems.iter().any(|y| same(x, y)))
+                    }
+                    _ => !c,
+                }
+            } else {
+                c
+            };
+            let detail = if not {
+                format!("{} is in {}", l.display(), r.display())
+            } else {
+                format!("{} is not in {}", l.display(), r.display())
+            };
+            outcome(pass, l, detail)
+        }
+    }
+}
+
+fn string_in(l: &Rc<Val>, r: &Rc<Val>) -> Option<bool> {
+    match (&l.kind, &r.kind) {
+        (Kind::Str(a), Kind::Str(b)) => Some(b.contains(a.as_str())),
+        _ => None,
+    }
+}
+
+fn unresolved_lhs(u: &Unres) -> Outcome {
+    Outcome {
+        pass: false,
+        at: Some(Rc::clone(&u.at)),
+        detail: u.reason.clone(),
+    }
+}
+
+fn selected(v: &[QR], unresolved: &mut dyn FnMut(&Unres)) -> Vec<Rc<Val>> {
+    let mut out = Vec::with_capacity(v.len());
+    for x in v {
+        match x {
+            QR::Res(x) | QR::Lit(x) => out.push(Rc::clone(x)),
+            QR::Unres(u) => unresolved(u),
+        }
+    }
+    out
+}
+
+/// Compares the two sides of a binary clause.
+fn compare(op: Op, not: bool, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
+    match op {
+        Op::Eq => compare_eq(not, lhs, rhs),
+        Op::In => compare_in(not, lhs, rhs),
+        _ => compare_order(op, lhs, rhs),
+    }
+}
+
+fn compare_order(op: Op, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    let flatten = |v: Vec<Rc<Val>>| -> Vec<Rc<Val>> {
+        let mut o = Vec::new();
+        for x in v {
+            match &x.kind {
+                Kind::List(items) => o.extend(items.iter().cloned()),
+                _ => o.push(x),
+            }
+        }
+        o
+    };
+    let l = flatten(selected(lhs, &mut |u| out.push(unresolved_lhs(u))));
+    let mut rhs_unres = Vec::new();
+    let r = flatten(selected(rhs, &mut |u| rhs_unres.push(u.clone())));
+    for u in rhs_unres {
+        for x in &l {
+            out.push(outcome(
+                false,
+                x,
+                format!("the right-hand side could not be resolved: {}", u.reason),
+            ));
+        }
+    }
+    for x in &l {
+        for y in &r {
+            let o = value::order(x, y);
+            let pass = match (op, o) {
+                (_, None) => None,
+                (Op::Gt, Some(o)) => Some(o.is_gt()),
+                (Op::Ge, Some(o)) => Some(o.is_ge()),
+                (Op::Lt, Some(o)) => Some(o.is_lt()),
+                (Op::Le, Some(o)) => Some(o.is_le()),
+                _ => None,
+            };
+            out.push(match pass {
+                Some(p) => outcome(
+                    p,
+                    x,
+                    format!("{} is not {} {}", x.display(), op.text(false), y.display()),
+                ),
+                None => outcome(
+                    false,
+                    x,
+                    format!("{} cannot be compared with {}", x.display(), y.display()),
+                ),
+            });
+        }
+    }
+    out
+}
+
+fn invert_outcomes(mut v: Vec<Outcome>, what: &str) -> Vec<Outcome> {
+    for o in &mut v {
+        o.pass = !o.pass;
+        if !o.pass {
+            if let Some(at) = &o.at {
+                o.detail = format!("{} {what}", at.display());
+            }
+        }
+    }
+    v
+}
+
+fn compare_eq(not: bool, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    // Outcomes that stay failures whatever `not` says (unresolved values,
+    // values of types that cannot be compared).
+    let mut fixed = Vec::new();
+    match (single_literal(lhs), single_literal(rhs)) {
+        (Some(l), Some(r)) => push_eq(&mut out, &mut fixed, l, r),
+        (Some(l), None) => {
+            let r = selected(rhs, &mut |u| fixed.push(unresolved_lhs(u)));
+            for each in &r {
+                match (&l.kind, &each.kind) {
+                    (Kind::List(_), _) => push_eq(&mut out, &mut fixed, l, each),
+                    (_, Kind::List(items)) => {
+                        for i in items {
+                            push_eq(&mut out, &mut fixed, l, i);
+                        }
+                    }
+                    _ => push_eq(&mut out, &mut fixed, l, each),
+                }
+            }
+        }
+        (None, Some(r)) => {
+            let l = selected(lhs, &mut |u| fixed.push(unresolved_lhs(u)));
+            match &r.kind {
+                Kind::List(ritems) => {
+                    for each in &l {
+                        match ritems.as_slice() {
+                            [single] if each.is_scalar() => {
+                                push_eq(&mut out, &mut fixed, each, single)
+                            }
+                            _ => push_eq(&mut out, &mut fixed, each, r),
+                        }
+                    }
+                }
+                _ => {
+                    for each in &l {
+                        match &each.kind {
+                            Kind::List(items) => {
+                                for i in items {
+                                    push_eq(&mut out, &mut fixed, i, r);
+                                }
+                            }
+                            _ => push_eq(&mut out, &mut fixed, each, r),
+                        }
+                    }
+                }
+            }
+        }
+        (None, None) => {
+            let l = selected(lhs, &mut |u| fixed.push(unresolved_lhs(u)));
+            let mut r_unres = Vec::new();
+            let r = selected(rhs, &mut |u| r_unres.push(u.clone()));
+            for u in r_unres {
+                for x in &l {
+                    fixed.push(outcome(
+                        false,
+                        x,
+                        format!("the right-hand side could not be resolved: {}", u.reason),
+                    ));
+                }
+            }
+            let contains = |set: &[Rc<Val>], x: &Rc<Val>| set.iter().any(|y| same(x, y));
+            let diff: Vec<Rc<Val>> = if l.len() > r.len() {
+                l.iter().filter(|x| !contains(&r, x)).cloned().collect()
+            } else {
+                r.iter().filter(|x| !contains(&l, x)).cloned().collect()
+            };
+            let pass = if not {
+                // Reverse: the values that are in both sides must be none.
+                let base = if r.len() >= l.len() { &r } else { &l };
+                base.iter().all(|x| contains(&diff, x))
+            } else {
+                diff.is_empty()
+            };
+            let at = l.first().cloned();
+            let detail = if not {
+                "the two sides have values in common".to_string()
+            } else {
+                format!(
+                    "the values differ: {}",
+                    diff.iter()
+                        .map(|d| d.display())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            out.push(Outcome {
+                pass,
+                at: diff.first().cloned().or(at),
+                detail,
+            });
+            out.extend(fixed);
+            return out;
+        }
+    }
+    if not {
+        out = invert_outcomes(out, "is equal to the value it must differ from");
+    }
+    out.extend(fixed);
+    out
+}
+
+fn push_eq(out: &mut Vec<Outcome>, fixed: &mut Vec<Outcome>, l: &Rc<Val>, r: &Rc<Val>) {
+    let o = match_eq(l, r);
+    if eq(l, r).is_none() {
+        fixed.push(o);
+    } else {
+        out.push(o);
+    }
+}
+
+fn compare_in(not: bool, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    match (single_literal(lhs), single_literal(rhs)) {
+        (Some(l), Some(r)) => {
+            let o = match string_in(l, r) {
+                Some(true) => outcome(!not, l, format!("{} is in {}", l.display(), r.display())),
+                _ => in_outcome(l, r, not),
+            };
+            out.push(o);
+        }
+        (Some(l), None) => {
+            let r = selected(rhs, &mut |u| out.push(unresolved_lhs(u)));
+            if r.iter().any(|x| x.is_list()) {
+                for x in &r {
+                    out.push(in_outcome(l, x, not));
+                }
+            } else if let Kind::List(items) = &l.kind {
+                let contained: Vec<bool> =
+                    items.iter().map(|i| r.iter().any(|y| same(i, y))).collect();
+                let pass = if not {
+                    !contained.iter().any(|c| *c)
+                } else {
+                    contained.iter().all(|c| *c)
+                };
+                out.push(outcome(
+                    pass,
+                    l,
+                    format!(
+                        "{} is {}in the selected values",
+                        l.display(),
+                        if not { "" } else { "not " }
+                    ),
+                ));
+            } else {
+                for x in &r {
+                    out.push(in_outcome(l, x, not));
+                }
+            }
+        }
+        (None, Some(r)) => {
+            let l = selected(lhs, &mut |u| out.push(unresolved_lhs(u)));
+            for each in &l {
+                match (&r.kind, &each.kind) {
+                    (Kind::Str(_), Kind::List(items)) => {
+                        for i in items {
+                            out.push(string_in_outcome(i, r, not));
+                        }
+                    }
+                    (Kind::Str(_), _) => out.push(string_in_outcome(each, r, not)),
+                    _ => out.push(in_outcome(each, r, not)),
+                }
+            }
+        }
+        (None, None) => {
+            let l = selected(lhs, &mut |u| out.push(unresolved_lhs(u)));
+            let mut r_unres = Vec::new();
+            let r = selected(rhs, &mut |u| r_unres.push(u.clone()));
+            for u in r_unres {
+                for x in &l {
+                    out.push(outcome(
+                        false,
+                        x,
+                        format!("the right-hand side could not be resolved: {}", u.reason),
+                    ));
+                }
+            }
+            let is_in = |x: &Rc<Val>| {
+                r.iter()
+                    .any(|y| matches!(contained_in(x, y), (Some(true), _)))
+            };
+            if not {
+                let common: Vec<&Rc<Val>> = l.iter().filter(|x| is_in(x)).collect();
+                out.push(Outcome {
+                    pass: common.is_empty(),
+                    at: common.first().map(|x| Rc::clone(x)),
+                    detail: common
+                        .first()
+                        .map(|x| format!("{} is in the selected values", x.display()))
+                        .unwrap_or_default(),
+                });
+            } else {
+                let missing: Vec<&Rc<Val>> = l.iter().filter(|x| !is_in(x)).collect();
+                out.push(Outcome {
+                    pass: missing.is_empty(),
+                    at: missing.first().map(|x| Rc::clone(x)),
+                    detail: missing
+                        .first()
+                        .map(|x| format!("{} is not in the selected values", x.display()))
+                        .unwrap_or_default(),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn string_in_outcome(l: &Rc<Val>, r: &Rc<Val>, not: bool) -> Outcome {
+    match string_in(l, r) {
+        Some(c) => outcome(
+            c != not,
+            l,
+            format!(
+                "{} is {}in {}",
+                l.display(),
+                if not { "" } else { "not " },
+                r.display()
+            ),
+        ),
+        None => outcome(
+            false,
+            l,
+            format!("{} cannot be looked up in {}", l.display(), r.display()),
+        ),
+    }
+}

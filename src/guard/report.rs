@@ -1,0 +1,64 @@
+//! Rendering for the Guard commands: parse errors through miette, and the
+//! `guard validate` outputs (single-line summary, JSON, SARIF).
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+
+use super::parser::SyntaxError;
+
+#[derive(Debug)]
+struct SyntaxDiagnostic {
+    message: String,
+    src: NamedSource<String>,
+    offset: usize,
+    len: usize,
+}
+
+impl std::fmt::Display for SyntaxDiagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for SyntaxDiagnostic {}
+
+impl Diagnostic for SyntaxDiagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new("guard::parse"))
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.src)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(Some("here".into()), (self.offset, self.len)),
+        )))
+    }
+}
+
+/// A rules-file parse error with the source line and a marker, through
+/// miette (Unicode and colour on a terminal, ASCII otherwise).
+pub fn render_syntax_error(path: &str, text: &str, error: &SyntaxError, color: bool) -> String {
+    let offset = error.offset.min(text.len());
+    let len = error.len.min(text.len() - offset);
+    let diag = SyntaxDiagnostic {
+        message: error.message.clone(),
+        src: NamedSource::new(path, text.to_string()),
+        offset,
+        len,
+    };
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let mut out = String::new();
+    if GraphicalReportHandler::new_themed(theme)
+        .render_report(&mut out, &diag)
+        .is_err()
+    {
+        out = format!("{path}: {}\n", error.message);
+    }
+    out
+}
