@@ -586,6 +586,11 @@ fn run_tests(
         let mut fail_lines = Vec::new();
         for (rule, expected, raw) in &case.expectations {
             let got: Vec<Status> = statuses_of(&results, rule).collect();
+            if got.is_empty() {
+                // As cfn-guard: an expectation for a rule the file does not
+                // define is not checked.
+                continue;
+            }
             let met = match expected {
                 None => false,
                 Some(Status::Skip) => !got.is_empty() && got.iter().all(|s| *s == Status::Skip),
@@ -599,12 +604,9 @@ fn run_tests(
             if met {
                 pass_lines.push(format!("    {rule}: Expected = {raw}"));
             } else {
-                let why = if got.is_empty() {
-                    "no rule of that name".to_string()
-                } else {
-                    format!("[{got_text}]")
-                };
-                fail_lines.push(format!("    {rule}: Expected = {raw}, Evaluated = {why}"));
+                fail_lines.push(format!(
+                    "    {rule}: Expected = {raw}, Evaluated = [{got_text}]"
+                ));
                 code = 7;
             }
         }

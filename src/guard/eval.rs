@@ -833,7 +833,11 @@ impl<'f> Evaluator<'f> {
                     return self.index(parts, idx, n, current, scope, out);
                 }
                 match &current.kind {
-                    Kind::Map(_) => match current.get(key) {
+                    Kind::Map(_) => match current.get(key).or_else(|| {
+                        // As cfn-guard: a missing key is looked up again in
+                        // other letter cases (`cfn_nag` finds `cfn-nag`).
+                        case_variants(key).iter().find_map(|k| current.get(k))
+                    }) {
                         Some(v) => self.resolve(parts, idx + 1, Rc::clone(v), scope, out),
                         None => out.push(unres(&current, format!("key `{key}` is missing"))),
                     },
@@ -1089,6 +1093,68 @@ impl<'f> Evaluator<'f> {
     }
 }
 
+/// The words of a key: split at every character that is not a letter or a
+/// digit (`_`, `-`, spaces, `!`) and at lower-to-upper case changes.
+fn words(key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.push(c);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn capitalized(w: &str) -> String {
+    let lower = w.to_lowercase();
+    let mut chars = lower.chars();
+    match chars.next() {
+        Some(f) => f.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A key in camelCase, PascalCase, kebab-case, snake_case, Title Case and
+/// Train-Case, the spellings cfn-guard tries for a missing key.
+fn case_variants(key: &str) -> Vec<String> {
+    let w = words(key);
+    if w.is_empty() {
+        return Vec::new();
+    }
+    let lower: Vec<String> = w.iter().map(|x| x.to_lowercase()).collect();
+    let caps: Vec<String> = w.iter().map(|x| capitalized(x)).collect();
+    let camel = lower
+        .first()
+        .cloned()
+        .into_iter()
+        .chain(caps.iter().skip(1).cloned())
+        .collect::<String>();
+    let mut out = vec![
+        camel,
+        caps.concat(),
+        lower.join("-"),
+        lower.join("_"),
+        caps.join(" "),
+        caps.join("-"),
+    ];
+    out.retain(|v| v != key);
+    out
+}
+
 /// A possibly negative index into a list of `len` items.
 fn index_of(n: i64, len: usize) -> Option<usize> {
     if n >= 0 {
@@ -1188,16 +1254,37 @@ fn eq(l: &Val, r: &Val) -> Option<bool> {
     }
 }
 
-/// Exact sameness (list membership): same type and value.
+/// Sameness for list membership (cfn-guard's value equality): a string is
+/// the same as a regex it matches, numbers compare by value, ranges and
+/// containers compare structurally.
 fn same(l: &Val, r: &Val) -> bool {
+    same_at(l, r, 0)
+}
+
+fn same_at(l: &Val, r: &Val, depth: usize) -> bool {
+    if depth > 256 {
+        return false;
+    }
     match (&l.kind, &r.kind) {
-        (Kind::Int(_), Kind::Float(_)) | (Kind::Float(_), Kind::Int(_)) => false,
-        (Kind::Str(_), Kind::Regex(_)) | (Kind::Regex(_), Kind::Str(_)) => false,
-        (Kind::Int(_), Kind::RangeInt(_) | Kind::RangeFloat(_)) => false,
-        (Kind::Float(_), Kind::RangeFloat(_)) => false,
-        (Kind::Char(_), Kind::RangeChar(_) | Kind::Str(_)) => false,
-        (Kind::Str(_), Kind::Char(_)) => false,
-        _ => value::equal(l, r),
+        (Kind::Map(a), Kind::Map(b)) => {
+            a.len() == b.len()
+                && a.iter().all(|(k, v)| {
+                    b.iter()
+                        .any(|(k2, v2)| k.as_str() == k2.as_str() && same_at(v, v2, depth + 1))
+                })
+        }
+        (Kind::List(a), Kind::List(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_at(x, y, depth + 1))
+        }
+        (Kind::Bool(a), Kind::Bool(b)) => a == b,
+        (Kind::Str(_), Kind::Regex(_))
+        | (Kind::Regex(_), Kind::Str(_))
+        | (Kind::Regex(_), Kind::Regex(_))
+        | (Kind::RangeInt(_), Kind::RangeInt(_))
+        | (Kind::RangeFloat(_), Kind::RangeFloat(_))
+        | (Kind::RangeChar(_), Kind::RangeChar(_))
+        | (Kind::Null, Kind::Null) => value::equal(l, r),
+        _ => value::order(l, r) == Some(std::cmp::Ordering::Equal),
     }
 }
 
