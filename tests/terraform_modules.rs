@@ -266,3 +266,100 @@ fn a_called_module_directory_is_not_extracted_on_its_own() {
     assert_eq!(result.model.groups.len(), 1);
     assert_eq!(result.model.groups[0].name, "aws_security_group.cluster");
 }
+
+fn write(dir: &std::path::Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn many_module_calls_and_a_large_for_each_expand_fully() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(
+        dir,
+        "modules/sg/main.tf",
+        "variable \"name\" {}\nresource \"aws_security_group\" \"this\" {\n  name = var.name\n  ingress {\n    from_port = 443\n    to_port = 443\n    protocol = \"tcp\"\n    self = true\n  }\n}\noutput \"id\" { value = aws_security_group.this.id }\n",
+    );
+    let mut main = String::new();
+    for i in 0..50 {
+        main.push_str(&format!(
+            "module \"sg_{i}\" {{\n  source = \"./modules/sg\"\n  name = \"sg-{i}\"\n}}\n"
+        ));
+    }
+    main.push_str("locals {\n  rules = {\n");
+    for i in 0..1000 {
+        main.push_str(&format!("    r{i} = {}\n", 1000 + i));
+    }
+    main.push_str("  }\n}\n");
+    main.push_str("resource \"aws_security_group\" \"many\" {\n  name = \"many\"\n}\nresource \"aws_security_group_rule\" \"many\" {\n  for_each = local.rules\n  type = \"ingress\"\n  security_group_id = aws_security_group.many.id\n  protocol = \"tcp\"\n  from_port = each.value\n  to_port = each.value\n  source_security_group_id = module.sg_7.id\n}\n");
+    write(dir, "main.tf", &main);
+    let result = scan(&[dir.to_path_buf()], &Selection::default(), &|_| false);
+    let model = &result.model;
+    let module_groups = model
+        .groups
+        .iter()
+        .filter(|g| g.name.ends_with(".aws_security_group.this"))
+        .count();
+    assert_eq!(module_groups, 50);
+    let many = model
+        .groups
+        .iter()
+        .find(|g| g.name == "aws_security_group.many")
+        .unwrap();
+    assert_eq!(many.ingress.len(), 1000);
+    assert!(!many.rules_incomplete);
+    // Every rule names the group of the seventh module call.
+    let sg7 = model
+        .groups
+        .iter()
+        .position(|g| g.name == "module.sg_7.aws_security_group.this")
+        .unwrap();
+    assert!(many
+        .ingress
+        .iter()
+        .all(|r| r.peer == Peer::Group(GroupRef::Group(eks_sg_lint::model::SgId(sg7 as u32)))));
+    assert!(model.notes.iter().all(|n| !n.message.contains("too large")));
+}
+
+#[test]
+fn hostile_modules_stay_bounded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // A module that calls itself, one that calls its parent, and a
+    // for_each far beyond the instance limit.
+    write(
+        dir,
+        "main.tf",
+        "module \"a\" { source = \"./a\" }\nmodule \"self\" { source = \"./\" }\nresource \"aws_security_group\" \"x\" {\n  for_each = toset([for i in range(100000) : tostring(i)])\n  name = each.key\n}\n",
+    );
+    write(
+        dir,
+        "a/main.tf",
+        "module \"again\" { source = \"./\" }\nmodule \"up\" { source = \"../\" }\nmodule \"deep\" { source = \"./b\" }\nresource \"aws_security_group\" \"a\" { name = \"a\" }\n",
+    );
+    let mut path = String::from("a/b");
+    for _ in 0..20 {
+        write(
+            dir,
+            &format!("{path}/main.tf"),
+            "module \"next\" { source = \"./c\" }\nresource \"aws_security_group\" \"g\" { name = \"g\" }\n",
+        );
+        path.push_str("/c");
+    }
+    let result = scan(&[dir.to_path_buf()], &Selection::default(), &|_| false);
+    assert!(result.problems.is_empty(), "{:?}", result.problems);
+    // The unknown for_each leaves one conditional item; depth is bounded.
+    let names: Vec<&str> = result
+        .model
+        .groups
+        .iter()
+        .map(|g| g.name.as_str())
+        .collect();
+    assert!(names.contains(&"aws_security_group.x"));
+    assert!(names.contains(&"module.a.aws_security_group.a"));
+    assert!(names.len() < 40, "{names:?}");
+}

@@ -608,7 +608,7 @@ impl Extractor<'_, '_> {
             Some(n) => self.cluster_link(&self.ev.eval(n)),
             None => ClusterLink::Unknown,
         };
-        let fields = self.ev.eval(body);
+        let fields = self.ev.eval_args(body);
         let null = Ev::new(Val::Null, header);
         let name = fields
             .field("name")

@@ -581,6 +581,30 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         Ev::new(v, span)
     }
 
+    /// A block's arguments as a map, without the meta-arguments (`count`,
+    /// `for_each`, `depends_on`, ...), which are not settings and may be
+    /// large.
+    pub fn eval_args(&self, body: &Node) -> Ev {
+        const META: [&str; 8] = [
+            "count",
+            "for_each",
+            "depends_on",
+            "lifecycle",
+            "provider",
+            "providers",
+            "source",
+            "version",
+        ];
+        let entries: Vec<Entry> = body
+            .as_map()
+            .unwrap_or(&[])
+            .iter()
+            .filter(|e| !META.contains(&e.key.as_str()))
+            .cloned()
+            .collect();
+        Ev::new(self.map(&entries, body, 0), body.span)
+    }
+
     fn map(&self, entries: &[Entry], node: &Node, depth: usize) -> Val {
         let mut items = Vec::with_capacity(entries.len());
         for entry in entries {

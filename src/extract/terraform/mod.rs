@@ -111,7 +111,8 @@ pub fn extract_dirs(dirs: &Dirs<'_>) -> Vec<(FileId, Model)> {
         .filter_map(|(d, files)| Some((normalize(d)?, files.clone())))
         .collect();
     let loaded: BTreeSet<PathBuf> = dirs.loaded.iter().filter_map(|d| normalize(d)).collect();
-    let mut called: BTreeSet<PathBuf> = BTreeSet::new();
+    // Calls between the run's directories.
+    let mut edges: BTreeMap<PathBuf, BTreeSet<PathBuf>> = BTreeMap::new();
     for (dir, files) in &canonical {
         for (_, root) in files {
             for entry in root.as_map().unwrap_or(&[]) {
@@ -124,12 +125,39 @@ pub fn extract_dirs(dirs: &Dirs<'_>) -> Vec<(FileId, Model)> {
                 };
                 if source.starts_with("./") || source.starts_with("../") {
                     if let Some(target) = normalize(&dir.join(source)) {
-                        if target != *dir {
-                            called.insert(target);
+                        if target != *dir && canonical.contains_key(&target) {
+                            edges.entry(dir.clone()).or_default().insert(target);
                         }
                     }
                 }
             }
+        }
+    }
+    let called: BTreeSet<PathBuf> = edges.values().flatten().cloned().collect();
+    // Roots: directories nothing calls; then, for calls in a cycle, the
+    // first directory of the cycle that no root reaches.
+    let mut roots_canonical: Vec<PathBuf> = canonical
+        .keys()
+        .filter(|d| !called.contains(*d) && !loaded.contains(*d))
+        .cloned()
+        .collect();
+    let mut reached: BTreeSet<PathBuf> = BTreeSet::new();
+    let reach = |start: &PathBuf, reached: &mut BTreeSet<PathBuf>| {
+        let mut stack: Vec<PathBuf> = vec![start.clone()];
+        while let Some(d) = stack.pop() {
+            if !reached.insert(d.clone()) {
+                continue;
+            }
+            stack.extend(edges.get(&d).into_iter().flatten().cloned());
+        }
+    };
+    for r in &roots_canonical {
+        reach(r, &mut reached);
+    }
+    for d in canonical.keys() {
+        if !reached.contains(d) && !loaded.contains(d) {
+            roots_canonical.push(d.clone());
+            reach(d, &mut reached);
         }
     }
     type Root<'r, 'n> = (&'r PathBuf, &'r PathBuf, &'r Vec<(FileId, &'n Node)>);
@@ -137,10 +165,9 @@ pub fn extract_dirs(dirs: &Dirs<'_>) -> Vec<(FileId, Model)> {
         .modules
         .iter()
         .filter_map(|(d, files)| {
-            let c = canonical
-                .keys()
-                .find(|k| Some((*k).clone()) == normalize(d))?;
-            (!called.contains(c) && !loaded.contains(c)).then_some((d, c, files))
+            let c = normalize(d)?;
+            let c = roots_canonical.iter().find(|r| **r == c)?;
+            Some((d, c, files))
         })
         .collect();
     roots

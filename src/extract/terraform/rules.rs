@@ -413,7 +413,7 @@ impl Extractor<'_, '_> {
             );
             return;
         };
-        let fields = self.ev.eval(res.body);
+        let fields = self.ev.eval_args(res.body);
         for &(id, target_presence) in groups {
             let rules = self.rules_of(
                 &RuleSpec {
