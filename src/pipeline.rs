@@ -504,3 +504,31 @@ fn read_terraform_modules(
     files.extend(extra);
     loaded.into_iter().collect()
 }
+
+/// The floor the benchmark measures analysis against: discover, read and
+/// parse the files as [`scan`] does, and stop there. Returns the number of
+/// files parsed and how many of them failed to parse.
+pub fn parse_only(paths: &[PathBuf]) -> (usize, usize) {
+    let found = discover::discover(paths, &|_| false);
+    let limits = Limits::default();
+    let outcomes: Vec<Option<bool>> = found
+        .files
+        .par_iter()
+        .map(|f| {
+            let Ok(Some(file)) = read_file(&f.path, f.candidate) else {
+                return None;
+            };
+            let parsed = parse_file(
+                FileId(0),
+                file.candidate,
+                &file.text,
+                file.invalid_utf8_at,
+                limits,
+            );
+            Some(!matches!(parsed, Parsed::Error(_)))
+        })
+        .collect();
+    let parsed = outcomes.iter().flatten().count();
+    let failed = outcomes.iter().flatten().filter(|ok| !**ok).count();
+    (parsed, failed)
+}

@@ -67,12 +67,21 @@ enum RuleSays {
     No,
 }
 
+/// The other end of a flow, as one side's rules see it.
+#[derive(Clone, Copy)]
+enum Other<'a> {
+    Groups(&'a Membership),
+    /// Addresses outside the VPC: only a rule for `0.0.0.0/0` or `::/0`
+    /// reaches them; another CIDR, a prefix list or a group does not.
+    Internet,
+}
+
 /// One side of a flow: `own` are the groups whose rules are read, `other`
 /// the set on the other end.
 fn side_verdict(
     model: &Model,
     own: &Membership,
-    other: &Membership,
+    other: Other,
     side: Side,
     protocol: Protocol,
     port: i64,
@@ -109,13 +118,7 @@ fn side_verdict(
     (proving, may_allow, all_known)
 }
 
-fn rule_says(
-    rule: &SgRule,
-    owner: SgId,
-    other: &Membership,
-    protocol: Protocol,
-    port: i64,
-) -> RuleSays {
+fn rule_says(rule: &SgRule, owner: SgId, other: Other, protocol: Protocol, port: i64) -> RuleSays {
     let protocol_matches = match rule.protocol {
         Protocol::Unknown => None,
         p => Some(p.covers(protocol)),
@@ -130,11 +133,13 @@ fn rule_says(
         (Some(true), Some(true)) => true,
         _ => false,
     };
-    let peer = match &rule.peer {
-        Peer::SelfRef => group_peer(&GroupRef::Group(owner), other),
-        Peer::Group(g) => group_peer(g, other),
-        Peer::Cidr(_) if rule.peer.is_world() => RuleSays::Proves,
-        Peer::Cidr(_) | Peer::PrefixList(_) | Peer::Unknown => RuleSays::MayAllow,
+    let peer = match (&rule.peer, other) {
+        (Peer::Cidr(_), _) if rule.peer.is_world() => RuleSays::Proves,
+        (Peer::Unknown, _) => RuleSays::MayAllow,
+        (_, Other::Internet) => RuleSays::No,
+        (Peer::SelfRef, Other::Groups(set)) => group_peer(&GroupRef::Group(owner), set),
+        (Peer::Group(g), Other::Groups(set)) => group_peer(g, set),
+        (Peer::Cidr(_) | Peer::PrefixList(_), Other::Groups(_)) => RuleSays::MayAllow,
     };
     match (peer, matches, rule.presence) {
         (RuleSays::No, _, _) => RuleSays::No,
@@ -170,9 +175,15 @@ pub fn flow(
     port: i64,
 ) -> Verdict {
     let (egress, egress_may, egress_known) =
-        side_verdict(model, src, dst, Side::Egress, protocol, port);
-    let (ingress, ingress_may, ingress_known) =
-        side_verdict(model, dst, src, Side::Ingress, protocol, port);
+        side_verdict(model, src, Other::Groups(dst), Side::Egress, protocol, port);
+    let (ingress, ingress_may, ingress_known) = side_verdict(
+        model,
+        dst,
+        Other::Groups(src),
+        Side::Ingress,
+        protocol,
+        port,
+    );
     if let (Some(egress), Some(ingress)) = (&egress, &ingress) {
         return Verdict::Allowed {
             deciding: vec![egress.clone(), ingress.clone()],
@@ -197,11 +208,8 @@ pub fn flow(
 /// The verdict for traffic from `src` to the internet: only the sources'
 /// egress decides (a rule to `0.0.0.0/0` or `::/0` proves it).
 pub fn to_internet(model: &Model, src: &Membership, protocol: Protocol, port: i64) -> Verdict {
-    let nowhere = Membership {
-        groups: Vec::new(),
-        complete: true,
-    };
-    let (egress, may, known) = side_verdict(model, src, &nowhere, Side::Egress, protocol, port);
+    let (egress, may, known) =
+        side_verdict(model, src, Other::Internet, Side::Egress, protocol, port);
     match egress {
         Some(rule) => Verdict::Allowed {
             deciding: vec![rule],
@@ -595,9 +603,10 @@ mod tests {
             to_internet(&model, &set(&[open]), Protocol::Tcp, 443).label(),
             "allowed"
         );
+        // A CIDR inside the VPC is not the internet.
         assert_eq!(
             to_internet(&model, &set(&[vpc_only]), Protocol::Tcp, 443).label(),
-            "unknown"
+            "blocked"
         );
         assert_eq!(
             to_internet(&model, &set(&[closed]), Protocol::Tcp, 443).label(),

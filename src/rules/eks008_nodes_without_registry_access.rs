@@ -46,9 +46,9 @@ Amazon EKS security group requirements (seed S6).
     security_severity: "4.0",
 };
 
-/// Whether the scan has endpoints for every service nodes pull images from;
-/// `None` when some endpoint's service is unknown.
-fn has_registry_endpoints(cx: &Context) -> Option<bool> {
+/// The registry services the scan has no VPC endpoint for (empty when it
+/// has all of them); `None` when some endpoint's service is unknown.
+fn missing_registry_endpoints(cx: &Context) -> Option<Vec<&'static str>> {
     let mut services = Vec::new();
     for e in &cx.model.endpoints {
         match &e.service {
@@ -56,15 +56,24 @@ fn has_registry_endpoints(cx: &Context) -> Option<bool> {
             _ => return None,
         }
     }
-    let has = |suffix: &str| services.iter().any(|s| s.ends_with(suffix));
-    Some(has(".ecr.api") && has(".ecr.dkr") && has(".s3"))
+    Some(
+        ["ecr.api", "ecr.dkr", "s3"]
+            .into_iter()
+            .filter(|name| !services.iter().any(|s| s.ends_with(&format!(".{name}"))))
+            .collect(),
+    )
 }
 
 pub fn check(cx: &Context, out: &mut Vec<Finding>) {
-    match has_registry_endpoints(cx) {
-        Some(false) => {}
+    let missing = match missing_registry_endpoints(cx) {
+        Some(missing) if !missing.is_empty() => missing,
         _ => return,
-    }
+    };
+    let endpoints = if missing.len() == 3 {
+        "no VPC endpoints for ecr.api, ecr.dkr and s3".to_string()
+    } else {
+        format!("no VPC endpoint for {}", missing.join(" and "))
+    };
     for (gi, ng) in cx.model.node_groups.iter().enumerate() {
         let cluster = cx.analysis.cluster_of[gi].map(|c| cx.model.cluster(c));
         if cluster.is_some_and(|c| c.creates_private_endpoints) {
@@ -129,7 +138,7 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
                 &META,
                 ng.span,
                 format!(
-                    "nodes of node group `{}` have no outbound TCP 443 to the internet ({}) and the scan defines no VPC endpoints for ecr.api, ecr.dkr and s3",
+                    "nodes of node group `{}` have no outbound TCP 443 to the internet ({}) and the scan defines {endpoints}",
                     ng.address,
                     names.join(", ")
                 ),

@@ -89,14 +89,19 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
                         crate::model::Direction::Ingress => "inbound",
                         crate::model::Direction::Egress => "outbound",
                     };
+                    let traffic = if rule.protocol == Protocol::All {
+                        "all-traffic".to_string()
+                    } else if rule.protocol.has_ports() {
+                        format!("{} {}", rule.protocol.label(), rule.ports.label())
+                    } else {
+                        rule.protocol.label()
+                    };
                     out.push(
                         Finding::new(
                             &META,
                             rule.span,
                             format!(
-                                "{dir} {} {} rule for 0.0.0.0/0 of security group `{}` has no ::/0 counterpart, and cluster `{}` is IPv6",
-                                rule.protocol.label(),
-                                rule.ports.label(),
+                                "{dir} {traffic} rule for 0.0.0.0/0 of security group `{}` has no ::/0 rule that covers it, and cluster `{}` is IPv6",
                                 sg.name,
                                 cluster.address
                             ),

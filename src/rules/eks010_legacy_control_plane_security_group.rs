@@ -76,8 +76,20 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
                         .egress
                         .iter()
                         .filter(|r| is_legacy(r, node_sg))
-                        .chain(node_group.ingress.iter().filter(|r| is_legacy(r, cp)));
-                    for rule in rules {
+                        .map(|r| (r, "outbound rule of"))
+                        .chain(
+                            node_group
+                                .ingress
+                                .iter()
+                                .filter(|r| is_legacy(r, cp))
+                                .map(|r| (r, "inbound rule of")),
+                        );
+                    for (rule, side) in rules {
+                        let owner = if rule.direction == crate::model::Direction::Egress {
+                            &cp_group.name
+                        } else {
+                            &node_group.name
+                        };
                         if reported.contains(&rule.span) {
                             continue;
                         }
@@ -87,7 +99,7 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
                                 &META,
                                 rule.span,
                                 format!(
-                                    "legacy control-plane rule: TCP 1025-65535 from `{}` to `{}` of cluster `{}`",
+                                    "legacy control-plane rule ({side} `{owner}`): TCP 1025-65535 from `{}` to `{}` of cluster `{}`",
                                     cp_group.name, node_group.name, cluster.address
                                 ),
                             )

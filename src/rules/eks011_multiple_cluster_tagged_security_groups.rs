@@ -25,8 +25,12 @@ tagged with kubernetes.io/cluster/..."), and services get no targets.
 resource "aws_security_group" "nodes" {
   tags = { "kubernetes.io/cluster/demo" = "owned" }
 }
-# on a managed node group without a launch template that sets groups,
-# beside the EKS cluster security group, which carries the same tag
+resource "aws_launch_template" "nodes" {
+  vpc_security_group_ids = [
+    aws_eks_cluster.demo.vpc_config[0].cluster_security_group_id,  # tagged by EKS
+    aws_security_group.nodes.id,                                    # tagged again
+  ]
+}
 ```
 
 ## Instead
