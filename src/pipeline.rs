@@ -485,6 +485,30 @@ fn read_terraform_modules(
     }
     let mut extra: Vec<ReadFile> = Vec::new();
     let mut problems: Vec<Problem> = Vec::new();
+    // Modules `terraform init` downloaded (`.terraform/modules/modules.json`).
+    let mut downloaded: std::collections::BTreeSet<PathBuf> = Default::default();
+    let roots: Vec<PathBuf> = dirs.keys().cloned().collect();
+    for root in roots {
+        for dir in load::downloaded_modules(&root).into_values() {
+            if dirs.contains_key(&dir) || downloaded.len() >= load::MAX_MODULE_DIRS {
+                continue;
+            }
+            let mut texts = Vec::new();
+            for path in load::terraform_files(&dir) {
+                let candidate = Candidate::of(&path).unwrap_or(Candidate::Terraform);
+                match read_file(&path, candidate) {
+                    Ok(Some(file)) => {
+                        texts.push(file.text.clone());
+                        extra.push(file);
+                    }
+                    Ok(None) => {}
+                    Err(p) => problems.push(p),
+                }
+            }
+            downloaded.insert(dir.clone());
+            dirs.insert(dir, texts);
+        }
+    }
     let (loaded, _) = load::follow_modules(&dirs, &mut |dir| {
         let mut texts = Vec::new();
         for path in load::terraform_files(dir) {
@@ -502,7 +526,7 @@ fn read_terraform_modules(
     });
     scan.skipped.extend(problems);
     files.extend(extra);
-    loaded.into_iter().collect()
+    loaded.into_iter().chain(downloaded).collect()
 }
 
 /// The floor the benchmark measures analysis against: discover, read and

@@ -204,6 +204,7 @@ fixture!(count_and_for_each_instances, "for-each");
 fixture!(dynamic_blocks_and_functions, "dynamic");
 fixture!(terraform_json_syntax, "tf-json");
 fixture!(plan_json, "plan");
+fixture!(downloaded_registry_module, "downloaded");
 
 #[test]
 fn var_file_overrides_tfvars() {

@@ -456,7 +456,9 @@ impl Extractor<'_, '_> {
                 &cluster_peer,
                 &node_peer,
             );
-            if legacy {
+            // v20's `enable_efa_support` adds self rules to the node group.
+            let efa = self.setting(body, &["enable_efa_support"], false).value;
+            if legacy || efa != Known::Value(false) {
                 self.model.group_mut(id).rules_incomplete = true;
             }
         }
@@ -707,7 +709,11 @@ impl Extractor<'_, '_> {
                     Some(false) => {}
                     None => unknown = true,
                 }
-                // v21: a group of the node group's own when it has rules.
+                // v21: a group of the node group's own when it has rules
+                // (EFA support adds some); v20 puts EFA on the node group.
+                if flag("enable_efa_support", false) != Some(false) {
+                    unknown = true;
+                }
                 for k in [
                     "security_group_ingress_rules",
                     "security_group_egress_rules",

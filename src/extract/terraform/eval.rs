@@ -213,7 +213,9 @@ impl<'a> Module<'a> {
                             }
                         }
                     }
-                    ("module", [name]) => {
+                    // A name declared twice is an error Terraform reports;
+                    // the first declaration is read.
+                    ("module", [name]) if !m.calls.iter().any(|c| c.name == name.key) => {
                         m.calls.push(Call {
                             name: name.key.as_str(),
                             body,
