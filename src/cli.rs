@@ -224,7 +224,10 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         } else {
             trim(&args.select)
         },
-        ignore: trim(&config.ignore).into_iter().chain(trim(&args.ignore)).collect(),
+        ignore: trim(&config.ignore)
+            .into_iter()
+            .chain(trim(&args.ignore))
+            .collect(),
     };
     let mut rule_files = config.rules.clone();
     rule_files.extend(args.rules.iter().cloned());
@@ -255,13 +258,24 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         }
     };
 
+    let (paths, given_tf) = with_module_siblings(&args.paths);
     let mut scan = pipeline::scan_with_vars(
-        &args.paths,
+        &paths,
         &selection,
         &|p| config.is_excluded(p),
         &user_rules,
         &args.var_files,
     );
+    if !given_tf.is_empty() {
+        // A `.tf` file named alone (as pre-commit passes them) is read with
+        // the rest of its module, and reported on alone.
+        let sources = &scan.sources;
+        scan.findings.retain(|f| {
+            sources.get(f.span.file).is_none_or(|file| {
+                file.path.extension().is_none_or(|e| e != "tf") || given_tf.contains(&file.path)
+            })
+        });
+    }
     for skipped in &scan.skipped {
         let _ = writeln!(
             stderr,
@@ -301,7 +315,11 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
             let _ = writeln!(stderr, "error: cannot write {}: {e}", path.display());
             return 2;
         }
-        let n = scan.findings.iter().filter(|f| f.suppression.is_none()).count();
+        let n = scan
+            .findings
+            .iter()
+            .filter(|f| f.suppression.is_none())
+            .count();
         let _ = writeln!(
             stderr,
             "wrote {n} finding{} to the baseline {}",
@@ -430,7 +448,8 @@ fn list_rules(args: &RulesArgs, stdout: &mut dyn Write) -> i32 {
 fn explain(args: &ExplainArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
     let metas = all_rules();
     let Some(meta) = metas.iter().find(|m| {
-        m.code.eq_ignore_ascii_case(args.code.trim()) || m.name.eq_ignore_ascii_case(args.code.trim())
+        m.code.eq_ignore_ascii_case(args.code.trim())
+            || m.name.eq_ignore_ascii_case(args.code.trim())
     }) else {
         let _ = writeln!(
             stderr,
@@ -514,6 +533,40 @@ fn graph(args: &GraphArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
     } else {
         2
     }
+}
+
+/// Adds the sibling `.tf` files of every `.tf` file named on the command
+/// line (a directory is one Terraform module); returns the paths to scan and
+/// the `.tf` files that were named.
+fn with_module_siblings(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let is_tf = |p: &Path| p.extension().is_some_and(|e| e == "tf") && p.is_file();
+    let given: Vec<PathBuf> = paths.iter().filter(|p| is_tf(p)).cloned().collect();
+    if given.is_empty() {
+        return (paths.to_vec(), given);
+    }
+    let mut out = paths.to_vec();
+    for file in &given {
+        let dir = match file.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut siblings: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| is_tf(p))
+            .map(|p| match file.parent() {
+                Some(d) if !d.as_os_str().is_empty() => p,
+                _ => p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p),
+            })
+            .filter(|p| !out.contains(p))
+            .collect();
+        siblings.sort();
+        out.extend(siblings);
+    }
+    (out, given)
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory,
