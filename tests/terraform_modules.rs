@@ -205,6 +205,7 @@ fixture!(dynamic_blocks_and_functions, "dynamic");
 fixture!(terraform_json_syntax, "tf-json");
 fixture!(plan_json, "plan");
 fixture!(downloaded_registry_module, "downloaded");
+fixture!(for_expressions_and_operators, "for-expressions");
 
 #[test]
 fn var_file_overrides_tfvars() {

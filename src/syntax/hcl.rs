@@ -86,6 +86,72 @@ pub fn key_expression(entry: &Entry) -> Option<Node> {
     Some(shift(node, base))
 }
 
+/// An expression the tree keeps as source text ([`Value::Expr`]) that the
+/// Terraform evaluator can still compute: a `for` expression, a binary
+/// operator or `!`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Compound {
+    For(ForParts),
+    /// The operator as written (`==`, `&&`, `+`, ...) and its operands.
+    Binary(String, Node, Node),
+    Not(Node),
+}
+
+/// The parts of a `for` expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForParts {
+    pub key_var: Option<String>,
+    pub value_var: String,
+    pub collection: Node,
+    /// Set for an object result (`{ for k, v in x : k => v }`).
+    pub key: Option<Node>,
+    pub value: Node,
+    pub cond: Option<Node>,
+    /// `...` after the value: values grouped by key.
+    pub grouping: bool,
+}
+
+/// Parses an `Expr` node's text again into a [`Compound`], with spans in
+/// the file; `None` for other expressions.
+pub fn compound(node: &Node) -> Option<Compound> {
+    let Value::Expr(text) = &node.value else {
+        return None;
+    };
+    // Only text kept exactly as written can be placed in the file again.
+    if text.len() != node.span.len() || check_nesting(node.span.file, text, 64).is_err() {
+        return None;
+    }
+    let expr = hcl_edit::parser::parse_expr(text).ok()?;
+    let conv = Converter {
+        file: node.span.file,
+        text,
+        max_depth: 64,
+    };
+    let whole = Span::new(node.span.file, 0, text.len());
+    let base = node.span.start as usize;
+    let part = |e: &Expression| shift(conv.expr(e, whole, 0), base);
+    match &expr {
+        Expression::ForExpr(f) => Some(Compound::For(ForParts {
+            key_var: f.intro.key_var.as_ref().map(|k| k.as_str().to_string()),
+            value_var: f.intro.value_var.as_str().to_string(),
+            collection: part(&f.intro.collection_expr),
+            key: f.key_expr.as_ref().map(part),
+            value: part(&f.value_expr),
+            cond: f.cond.as_ref().map(|c| part(&c.expr)),
+            grouping: f.grouping,
+        })),
+        Expression::BinaryOp(b) => Some(Compound::Binary(
+            b.operator.value().as_str().to_string(),
+            part(&b.lhs_expr),
+            part(&b.rhs_expr),
+        )),
+        Expression::UnaryOp(u) if matches!(u.operator.value(), UnaryOperator::Not) => {
+            Some(Compound::Not(part(&u.expr)))
+        }
+        _ => None,
+    }
+}
+
 /// The value of a string in Terraform's JSON syntax (`.tf.json`, where
 /// `"${aws_security_group.a.id}"` is an expression): a plain `String`, or the
 /// template it holds. Every span of the result is `span` (the JSON string's),

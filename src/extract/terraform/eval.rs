@@ -560,7 +560,11 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 Val::List(items.iter().map(|n| self.eval_at(n, depth + 1)).collect())
             }
             Value::Map(entries) => self.map(entries, node, depth),
-            Value::Tagged(..) | Value::Expr(_) => Val::Unknown(render(node)),
+            Value::Expr(_) => match hcl::compound(node) {
+                Some(c) => self.compound(c, node, depth),
+                None => Val::Unknown(render(node)),
+            },
+            Value::Tagged(..) => Val::Unknown(render(node)),
             Value::Reference(parts) => return self.reference(parts, node, depth),
             Value::Template(parts) => self.template(parts, node, depth),
             Value::Call(name, args) => self.call(name, args, node, depth),
@@ -607,6 +611,122 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         Ev::new(self.map(&entries, body, 0), body.span)
     }
 
+    /// `for` expressions and operators over known values.
+    fn compound(&self, c: hcl::Compound, node: &Node, depth: usize) -> Val {
+        let unknown = || Val::Unknown(render(node));
+        match c {
+            hcl::Compound::Not(inner) => match self.eval_at(&inner, depth + 1).as_bool() {
+                Some(b) => Val::Bool(!b),
+                None => unknown(),
+            },
+            hcl::Compound::Binary(op, a, b) => {
+                let a = self.eval_at(&a, depth + 1);
+                // `&&`/`||` decide on one side when they can.
+                match (op.as_str(), a.as_bool()) {
+                    ("&&", Some(false)) => return Val::Bool(false),
+                    ("||", Some(true)) => return Val::Bool(true),
+                    _ => {}
+                }
+                let b = self.eval_at(&b, depth + 1);
+                binary(&op, &a, &b).unwrap_or_else(unknown)
+            }
+            hcl::Compound::For(f) => self.for_expr(&f, depth).unwrap_or_else(unknown),
+        }
+    }
+
+    fn for_expr(&self, f: &hcl::ForParts, depth: usize) -> Option<Val> {
+        let collection = self.eval_at(&f.collection, depth + 1);
+        let items: Vec<(Ev, Ev)> = match collection.v {
+            Val::List(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Ev::new(Val::Num(i.to_string()), v.span), v))
+                .collect(),
+            Val::Map(items) => items
+                .into_iter()
+                .map(|m| (Ev::new(Val::Str(m.key), m.key_span), m.val))
+                .collect(),
+            Val::Null => Vec::new(),
+            _ => return None,
+        };
+        if items.len() > MAX_INSTANCES || !self.spend(items.len()) {
+            return None;
+        }
+        let mut list: Vec<Ev> = Vec::new();
+        let mut map: Vec<MapItem> = Vec::new();
+        for (key, value) in items {
+            let mut bindings = vec![Binding {
+                name: format!("={}", f.value_var),
+                key: value,
+                value: Ev::new(Val::Null, key.span),
+            }];
+            if let Some(k) = &f.key_var {
+                bindings.insert(
+                    0,
+                    Binding {
+                        name: format!("={k}"),
+                        key: key.clone(),
+                        value: Ev::new(Val::Null, key.span),
+                    },
+                );
+            }
+            let one = || -> Option<Option<(Option<Ev>, Ev)>> {
+                if let Some(cond) = &f.cond {
+                    match self.eval_at(cond, depth + 1).as_bool() {
+                        Some(true) => {}
+                        Some(false) => return Some(None),
+                        None => return None,
+                    }
+                }
+                let k = f.key.as_ref().map(|k| self.eval_at(k, depth + 1));
+                let v = self.eval_at(&f.value, depth + 1);
+                Some(Some((k, v)))
+            };
+            let out = {
+                let n = bindings.len();
+                self.scope.borrow_mut().extend(bindings);
+                let out = one();
+                let mut scope = self.scope.borrow_mut();
+                let keep = scope.len().saturating_sub(n);
+                scope.truncate(keep);
+                out
+            };
+            match out? {
+                None => {}
+                Some((None, v)) => list.push(v),
+                Some((Some(k), v)) => {
+                    let key = k.as_text()?.to_string();
+                    if f.grouping {
+                        match map.iter_mut().find(|m| m.key == key) {
+                            Some(m) => {
+                                if let Val::List(items) = &mut m.val.v {
+                                    items.push(v);
+                                }
+                            }
+                            None => map.push(MapItem {
+                                key,
+                                key_span: k.span,
+                                val: Ev::new(Val::List(vec![v.clone()]), v.span),
+                            }),
+                        }
+                    } else {
+                        map.retain(|m| m.key != key);
+                        map.push(MapItem {
+                            key,
+                            key_span: k.span,
+                            val: v,
+                        });
+                    }
+                }
+            }
+        }
+        Some(if f.key.is_some() {
+            Val::Map(map)
+        } else {
+            Val::List(list)
+        })
+    }
+
     fn map(&self, entries: &[Entry], node: &Node, depth: usize) -> Val {
         let mut items = Vec::with_capacity(entries.len());
         for entry in entries {
@@ -644,6 +764,18 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             .rev()
             .find(|b| b.name == root)
             .cloned();
+        // A `for` expression's variable (bound as `=name`).
+        let direct = self
+            .scope
+            .borrow()
+            .iter()
+            .rev()
+            .find(|b| b.name.strip_prefix('=') == Some(root))
+            .map(|b| b.key.clone());
+        if let Some(value) = direct {
+            let value = Ev::new(value.v, span);
+            return self.apply(value, parts.get(1..).unwrap_or(&[]), &desc(), depth);
+        }
         if let Some(binding) = bound {
             let value = match attr(1) {
                 Some("key" | "index") => binding.key,
@@ -1496,4 +1628,52 @@ fn cidrsubnet(prefix: &str, newbits: i64, netnum: i64) -> Option<String> {
             Some(format!("{addr}/{len}"))
         }
     }
+}
+
+/// A binary operator over known values; `None` when an operand is not
+/// known or the operator does not apply.
+fn binary(op: &str, a: &Ev, b: &Ev) -> Option<Val> {
+    let known = |e: &Ev| {
+        !matches!(
+            e.v,
+            Val::Unknown(_) | Val::External(_) | Val::OneOf(_) | Val::Group(_) | Val::ClusterSg(_)
+        )
+    };
+    if !known(a) || !known(b) {
+        return None;
+    }
+    let num = |e: &Ev| -> Option<f64> {
+        match &e.v {
+            Val::Num(n) | Val::Str(n) => n.trim().parse().ok(),
+            _ => None,
+        }
+    };
+    let show = |f: f64| {
+        if f.fract() == 0.0 && f.abs() < 1e15 {
+            format!("{}", f as i64)
+        } else {
+            f.to_string()
+        }
+    };
+    Some(match op {
+        "==" | "!=" => {
+            let equal = match (num(a), num(b), &a.v, &b.v) {
+                (Some(x), Some(y), Val::Num(_), Val::Num(_)) => x == y,
+                _ => a.v == b.v,
+            };
+            Val::Bool(equal == (op == "=="))
+        }
+        "&&" => Val::Bool(a.as_bool()? && b.as_bool()?),
+        "||" => Val::Bool(a.as_bool()? || b.as_bool()?),
+        "<" => Val::Bool(num(a)? < num(b)?),
+        ">" => Val::Bool(num(a)? > num(b)?),
+        "<=" => Val::Bool(num(a)? <= num(b)?),
+        ">=" => Val::Bool(num(a)? >= num(b)?),
+        "+" => Val::Num(show(num(a)? + num(b)?)),
+        "-" => Val::Num(show(num(a)? - num(b)?)),
+        "*" => Val::Num(show(num(a)? * num(b)?)),
+        "/" if num(b)? != 0.0 => Val::Num(show(num(a)? / num(b)?)),
+        "%" if num(b)? != 0.0 => Val::Num(show(num(a)? % num(b)?)),
+        _ => return None,
+    })
 }
