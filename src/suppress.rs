@@ -55,7 +55,9 @@ pub fn comment_directives(file: FileId, text: &str) -> Vec<Directive> {
             let letters = word.chars().take_while(char::is_ascii_alphabetic).count();
             let digits = &word[letters..];
             let is_code = word.eq_ignore_ascii_case("ALL")
-                || (letters >= 2 && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()));
+                || (letters >= 2
+                    && !digits.is_empty()
+                    && digits.chars().all(|c| c.is_ascii_digit()));
             if !is_code {
                 reason_start = pos;
                 break;
@@ -63,8 +65,14 @@ pub fn comment_directives(file: FileId, text: &str) -> Vec<Directive> {
             codes.push(word.to_ascii_uppercase());
             pos += token.len();
         }
-        let reason = rest.get(reason_start..).map(str::trim).filter(|r| !r.is_empty());
-        let comment_start = before.rfind('#').or_else(|| before.rfind("//")).unwrap_or(at);
+        let reason = rest
+            .get(reason_start..)
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        let comment_start = before
+            .rfind('#')
+            .or_else(|| before.rfind("//"))
+            .unwrap_or(at);
         out.push(Directive {
             line: u32::try_from(i + 1).unwrap_or(u32::MAX),
             codes,
@@ -75,9 +83,19 @@ pub fn comment_directives(file: FileId, text: &str) -> Vec<Directive> {
     out
 }
 
+/// One resource's `Metadata.eks-sg-lint` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetadataIgnore {
+    /// The logical ID.
+    pub resource: String,
+    /// Codes, each with its reason.
+    pub codes: Vec<(String, Option<String>)>,
+    pub span: Span,
+}
+
 /// `Metadata.eks-sg-lint.ignore` of each resource of a CloudFormation
-/// document: (logical ID, codes with reasons, span).
-pub fn metadata_directives(doc: &Node) -> Vec<(String, Vec<(String, Option<String>)>, Span)> {
+/// document.
+pub fn metadata_directives(doc: &Node) -> Vec<MetadataIgnore> {
     let mut out = Vec::new();
     let Some(resources) = doc.get("Resources").or(Some(doc)).and_then(Node::as_map) else {
         return out;
@@ -86,7 +104,10 @@ pub fn metadata_directives(doc: &Node) -> Vec<(String, Vec<(String, Option<Strin
         let Some(meta) = resource.value.path(&["Metadata", "eks-sg-lint"]) else {
             continue;
         };
-        let shared_reason = meta.get("reason").and_then(Node::as_str).map(str::to_string);
+        let shared_reason = meta
+            .get("reason")
+            .and_then(Node::as_str)
+            .map(str::to_string);
         let mut codes = Vec::new();
         match meta.get("ignore") {
             Some(node) if node.as_seq().is_some() => {
@@ -111,7 +132,11 @@ pub fn metadata_directives(doc: &Node) -> Vec<(String, Vec<(String, Option<Strin
             None => {}
         }
         if !codes.is_empty() {
-            out.push((resource.key.clone(), codes, meta.span));
+            out.push(MetadataIgnore {
+                resource: resource.key.clone(),
+                codes,
+                span: meta.span,
+            });
         }
     }
     out
@@ -155,11 +180,13 @@ pub fn apply<'a>(
             }
         }
     }
-    let mut metadata: HashMap<(FileId, String), Vec<(String, Option<String>, Span)>> = HashMap::new();
+    let mut metadata: HashMap<(FileId, String), Vec<MetadataIgnore>> = HashMap::new();
     for (file, doc) in cloudformation {
-        for (id, codes, span) in metadata_directives(doc) {
-            let entry = metadata.entry((*file, id)).or_default();
-            entry.extend(codes.into_iter().map(|(c, r)| (c, r, span)));
+        for ignore in metadata_directives(doc) {
+            metadata
+                .entry((*file, ignore.resource.clone()))
+                .or_default()
+                .push(ignore);
         }
     }
     for finding in findings.iter_mut() {
@@ -177,7 +204,10 @@ pub fn apply<'a>(
             d.codes.iter().any(|c| code_matches(c, finding.code))
                 && (at(line) || resource_line.is_some_and(at))
         };
-        if let Some(d) = by_file.get(&file).and_then(|ds| ds.iter().find(|d| applies(d))) {
+        if let Some(d) = by_file
+            .get(&file)
+            .and_then(|ds| ds.iter().find(|d| applies(d)))
+        {
             finding.suppression = Some(Suppression {
                 reason: d.reason.clone(),
                 span: d.span,
@@ -185,14 +215,16 @@ pub fn apply<'a>(
             continue;
         }
         if let Some(resource) = &finding.resource {
-            if let Some((_, reason, span)) = metadata
-                .get(&(file, resource.clone()))
-                .and_then(|codes| codes.iter().find(|(c, _, _)| code_matches(c, finding.code)))
-            {
-                finding.suppression = Some(Suppression {
-                    reason: reason.clone(),
-                    span: *span,
-                });
+            let hit = metadata.get(&(file, resource.clone())).and_then(|blocks| {
+                blocks.iter().find_map(|b| {
+                    b.codes
+                        .iter()
+                        .find(|(c, _)| code_matches(c, finding.code))
+                        .map(|(_, reason)| (reason.clone(), b.span))
+                })
+            });
+            if let Some((reason, span)) = hit {
+                finding.suppression = Some(Suppression { reason, span });
             }
         }
     }
@@ -209,7 +241,10 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert_eq!(d[0].line, 2);
         assert_eq!(d[0].codes, vec!["EKS003", "EKS007"]);
-        assert_eq!(d[0].reason.as_deref(), Some("CoreDNS is restricted on purpose"));
+        assert_eq!(
+            d[0].reason.as_deref(),
+            Some("CoreDNS is restricted on purpose")
+        );
         assert_eq!(d[1].line, 3);
         assert_eq!(d[1].codes, vec!["EKS001"]);
         assert_eq!(d[1].reason, None);
