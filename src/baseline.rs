@@ -62,8 +62,13 @@ pub fn render(findings: &[Finding], sources: &SourceMap) -> String {
 
 impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: {}", path.display(), crate::discover::describe_io_error(&e)))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            format!(
+                "{}: {}",
+                path.display(),
+                crate::discover::describe_io_error(&e)
+            )
+        })?;
         let file: File = serde_json::from_str(&text)
             .map_err(|e| format!("{}: not a baseline file: {e}", path.display()))?;
         if file.version != VERSION {

@@ -64,7 +64,8 @@ pub struct Config {
 fn glob_set(patterns: &[String], file: &Path) -> Result<GlobSet, String> {
     let mut builder = GlobSetBuilder::new();
     for p in patterns {
-        let glob = Glob::new(p).map_err(|e| format!("{}: invalid glob `{p}`: {e}", file.display()))?;
+        let glob =
+            Glob::new(p).map_err(|e| format!("{}: invalid glob `{p}`: {e}", file.display()))?;
         builder.add(glob);
         // `dir/**` also matches `dir` itself, as users expect.
         if let Some(base) = p.strip_suffix("/**") {
@@ -81,10 +82,15 @@ fn glob_set(patterns: &[String], file: &Path) -> Result<GlobSet, String> {
 impl Config {
     /// Reads and checks a config file.
     pub fn load(path: &Path) -> Result<Config, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: {}", path.display(), crate::discover::describe_io_error(&e)))?;
-        let raw: RawConfig =
-            toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            format!(
+                "{}: {}",
+                path.display(),
+                crate::discover::describe_io_error(&e)
+            )
+        })?;
+        let raw: RawConfig = toml::from_str(&text)
+            .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))?;
         let root = path
             .parent()
             .map(Path::to_path_buf)
@@ -98,10 +104,17 @@ impl Config {
                 )
             })
         };
-        let fail_on = raw.fail_on.as_deref().map(|v| level(v, "fail-on")).transpose()?;
+        let fail_on = raw
+            .fail_on
+            .as_deref()
+            .map(|v| level(v, "fail-on"))
+            .transpose()?;
         let mut levels = BTreeMap::new();
         for (code, value) in &raw.levels {
-            levels.insert(code.to_ascii_uppercase(), level(value, &format!("levels.{code}"))?);
+            levels.insert(
+                code.to_ascii_uppercase(),
+                level(value, &format!("levels.{code}"))?,
+            );
         }
         let exclude = if raw.exclude.is_empty() {
             None
@@ -110,7 +123,10 @@ impl Config {
         };
         let mut per_path_ignores = Vec::new();
         for (pattern, codes) in &raw.per_path_ignores {
-            per_path_ignores.push((glob_set(std::slice::from_ref(pattern), path)?, codes.clone()));
+            per_path_ignores.push((
+                glob_set(std::slice::from_ref(pattern), path)?,
+                codes.clone(),
+            ));
         }
         let mut rules = Vec::new();
         for pattern in &raw.rules {
@@ -121,7 +137,11 @@ impl Config {
                     .into_iter()
                     .filter_map(Result::ok)
                     .filter(|e| e.file_type().is_file())
-                    .filter(|e| e.path().strip_prefix(&root).is_ok_and(|rel| set.is_match(rel)))
+                    .filter(|e| {
+                        e.path()
+                            .strip_prefix(&root)
+                            .is_ok_and(|rel| set.is_match(rel))
+                    })
                     .map(|e| e.path().to_path_buf())
                     .collect();
                 found.sort();
@@ -151,7 +171,11 @@ impl Config {
         } else {
             std::env::current_dir().ok()?.join(start)
         };
-        let mut dir = if abs.is_dir() { Some(abs.as_path()) } else { abs.parent() };
+        let mut dir = if abs.is_dir() {
+            Some(abs.as_path())
+        } else {
+            abs.parent()
+        };
         while let Some(d) = dir {
             let candidate = d.join(FILE_NAME);
             if candidate.is_file() {
@@ -188,7 +212,9 @@ impl Config {
             set.is_match(rel.as_ref())
                 && codes.iter().any(|c| {
                     c.eq_ignore_ascii_case("ALL")
-                        || code.to_ascii_uppercase().starts_with(&c.to_ascii_uppercase())
+                        || code
+                            .to_ascii_uppercase()
+                            .starts_with(&c.to_ascii_uppercase())
                 })
         })
     }

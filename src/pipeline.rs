@@ -211,7 +211,11 @@ pub fn scan_with_vars(
                     continue;
                 }
                 let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                terraform.var_files.entry(dir).or_default().push((path, node));
+                terraform
+                    .var_files
+                    .entry(dir)
+                    .or_default()
+                    .push((path, node));
             }
             Parsed::TerraformPlan(doc) => terraform_plans.push((*id, doc)),
         }
@@ -401,7 +405,10 @@ fn parse_file(
     if is_json {
         if let [doc] = docs.as_slice() {
             if extract::terraform::json::is_plan(doc) {
-                return docs.into_iter().next().map_or(Parsed::NotIac, Parsed::TerraformPlan);
+                return docs
+                    .into_iter()
+                    .next()
+                    .map_or(Parsed::NotIac, Parsed::TerraformPlan);
             }
         }
     }

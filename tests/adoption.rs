@@ -6,8 +6,10 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-const FAIL_YAML: &str = "testdata/rules/EKS003-cluster-security-group-egress-below-minimum/fail.yaml";
-const FAIL_TF: &str = "testdata/rules/EKS002-cluster-security-group-without-self-ingress/fail-tf/main.tf";
+const FAIL_YAML: &str =
+    "testdata/rules/EKS003-cluster-security-group-egress-below-minimum/fail.yaml";
+const FAIL_TF: &str =
+    "testdata/rules/EKS002-cluster-security-group-without-self-ingress/fail-tf/main.tf";
 const FAIL_JSON: &str = "testdata/rules/EKS001-cluster-without-explicit-security-group/fail.json";
 
 fn run_in(dir: &Path, args: &[&str]) -> Output {
@@ -40,14 +42,22 @@ fn config_is_found_from_the_scanned_path_upward() {
     let nested = dir.path().join("infra");
     std::fs::create_dir_all(&nested).unwrap();
     copy(FAIL_YAML, &nested.join("cluster.yaml"));
-    assert_eq!(run_in(dir.path(), &["check", "infra"]).status.code(), Some(1));
+    assert_eq!(
+        run_in(dir.path(), &["check", "infra"]).status.code(),
+        Some(1)
+    );
     std::fs::write(
         dir.path().join(".eks-sg-lint.toml"),
         "ignore = [\"EKS003\"]\n[per-path-ignores]\n\"infra/*.yaml\" = [\"EKS007\"]\n",
     )
     .unwrap();
     let out = run_in(dir.path(), &["check", "infra"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // Levels and fail-on from the config.
     std::fs::write(
         dir.path().join(".eks-sg-lint.toml"),
@@ -60,22 +70,41 @@ fn config_is_found_from_the_scanned_path_upward() {
     assert_eq!(doc["summary"]["warnings"], 2);
     assert_eq!(doc["summary"]["notes"], 2);
     // `--fail-on` on the command line wins over the config.
-    assert_eq!(run_in(dir.path(), &["check", "--fail-on", "note", "infra"]).status.code(), Some(1));
+    assert_eq!(
+        run_in(dir.path(), &["check", "--fail-on", "note", "infra"])
+            .status
+            .code(),
+        Some(1)
+    );
     // Excluded paths are not read.
-    std::fs::write(dir.path().join(".eks-sg-lint.toml"), "exclude = [\"infra/**\"]\n").unwrap();
+    std::fs::write(
+        dir.path().join(".eks-sg-lint.toml"),
+        "exclude = [\"infra/**\"]\n",
+    )
+    .unwrap();
     let out = run_in(dir.path(), &["check", "."]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "No findings in 0 files.\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "No findings in 0 files.\n"
+    );
 }
 
 #[test]
 fn unknown_config_keys_are_errors_naming_key_and_file() {
     let dir = tempfile::tempdir().unwrap();
     copy(FAIL_YAML, &dir.path().join("cluster.yaml"));
-    std::fs::write(dir.path().join(".eks-sg-lint.toml"), "ignroe = [\"EKS003\"]\n").unwrap();
+    std::fs::write(
+        dir.path().join(".eks-sg-lint.toml"),
+        "ignroe = [\"EKS003\"]\n",
+    )
+    .unwrap();
     let out = run_in(dir.path(), &["check", "."]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("ignroe") && err.contains(".eks-sg-lint.toml"), "{err}");
+    assert!(
+        err.contains("ignroe") && err.contains(".eks-sg-lint.toml"),
+        "{err}"
+    );
     // --config names another file.
     std::fs::write(dir.path().join("other.toml"), "select = [\"EKS001\"]\n").unwrap();
     let out = run_in(dir.path(), &["check", "--config", "other.toml", "."]);
@@ -87,7 +116,10 @@ fn comment_suppressions_on_the_line_above_and_on_the_resource() {
     let dir = tempfile::tempdir().unwrap();
     let text = copy(FAIL_YAML, &dir.path().join("c.yaml"));
     assert_eq!(
-        codes(&run_in(dir.path(), &["check", "--format", "json", "c.yaml"])),
+        codes(&run_in(
+            dir.path(),
+            &["check", "--format", "json", "c.yaml"]
+        )),
         ["EKS003@11", "EKS003@11", "EKS007@43", "EKS007@43"]
     );
     // On the finding's line (EKS003) and on the line above (EKS007).
@@ -115,7 +147,9 @@ fn comment_suppressions_on_the_line_above_and_on_the_resource() {
         .collect();
     assert!(reasons.contains(&"DNS goes through the node-local cache"));
     assert!(reasons.contains(&"CoreDNS runs on Fargate"));
-    assert!(results.iter().all(|r| r["suppressions"][0]["kind"] == "inSource"));
+    assert!(results
+        .iter()
+        .all(|r| r["suppressions"][0]["kind"] == "inSource"));
     // On the first line of the resource the finding is about: EKS003 is
     // anchored at the egress list, eleven lines below.
     let on_resource = text.replace(
@@ -124,7 +158,10 @@ fn comment_suppressions_on_the_line_above_and_on_the_resource() {
     );
     std::fs::write(dir.path().join("c.yaml"), on_resource).unwrap();
     assert_eq!(
-        codes(&run_in(dir.path(), &["check", "--format", "json", "c.yaml"])),
+        codes(&run_in(
+            dir.path(),
+            &["check", "--format", "json", "c.yaml"]
+        )),
         ["EKS007@43", "EKS007@43"]
     );
 }
@@ -141,7 +178,11 @@ fn hcl_comment_and_cloudformation_metadata_suppressions() {
     );
     std::fs::write(tf.join("main.tf"), text).unwrap();
     let out = run_in(dir.path(), &["check", "--format", "json", "tf"]);
-    assert!(!codes(&out).iter().any(|c| c.starts_with("EKS002")), "{:?}", codes(&out));
+    assert!(
+        !codes(&out).iter().any(|c| c.starts_with("EKS002")),
+        "{:?}",
+        codes(&out)
+    );
 
     let json = copy(FAIL_JSON, &dir.path().join("cfn.json"));
     let json = json.replacen(
@@ -159,21 +200,59 @@ fn hcl_comment_and_cloudformation_metadata_suppressions() {
 fn baselines_survive_a_line_shift_and_let_new_findings_through() {
     let dir = tempfile::tempdir().unwrap();
     let text = copy(FAIL_YAML, &dir.path().join("c.yaml"));
-    let out = run_in(dir.path(), &["check", "--write-baseline", "baseline.json", "c.yaml"]);
+    let out = run_in(
+        dir.path(),
+        &["check", "--write-baseline", "baseline.json", "c.yaml"],
+    );
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrote 4 findings"));
-    assert_eq!(run_in(dir.path(), &["check", "--baseline", "baseline.json", "c.yaml"]).status.code(), Some(0));
+    assert_eq!(
+        run_in(
+            dir.path(),
+            &["check", "--baseline", "baseline.json", "c.yaml"]
+        )
+        .status
+        .code(),
+        Some(0)
+    );
     // Moving code does not resurrect old findings.
-    std::fs::write(dir.path().join("c.yaml"), format!("# moved\n# down\n\n{text}")).unwrap();
-    assert_eq!(run_in(dir.path(), &["check", "--baseline", "baseline.json", "c.yaml"]).status.code(), Some(0));
+    std::fs::write(
+        dir.path().join("c.yaml"),
+        format!("# moved\n# down\n\n{text}"),
+    )
+    .unwrap();
+    assert_eq!(
+        run_in(
+            dir.path(),
+            &["check", "--baseline", "baseline.json", "c.yaml"]
+        )
+        .status
+        .code(),
+        Some(0)
+    );
     // A new finding comes through.
     copy(FAIL_JSON, &dir.path().join("new.json"));
-    let out = run_in(dir.path(), &["check", "--format", "json", "--baseline", "baseline.json", "."]);
+    let out = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--baseline",
+            "baseline.json",
+            ".",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(codes(&out), ["EKS001@9", "EKS001@20"]);
     // A broken baseline is a failed run.
     std::fs::write(dir.path().join("bad.json"), "{}").unwrap();
-    assert_eq!(run_in(dir.path(), &["check", "--baseline", "bad.json", "c.yaml"]).status.code(), Some(2));
+    assert_eq!(
+        run_in(dir.path(), &["check", "--baseline", "bad.json", "c.yaml"])
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -192,5 +271,9 @@ fn github_annotations() {
         "{}",
         lines[0]
     );
-    assert!(lines[0].contains("%0Ahelp: give the cluster"), "{}", lines[0]);
+    assert!(
+        lines[0].contains("%0Ahelp: give the cluster"),
+        "{}",
+        lines[0]
+    );
 }

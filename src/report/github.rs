@@ -6,7 +6,9 @@ use crate::finding::Level;
 
 /// Escapes a message (data): `%`, `\r` and `\n`.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a property value: as data, plus `:` and `,`.
