@@ -59,6 +59,15 @@ impl SourceCode for Indexed<'_> {
             .map_or(text.len(), |r| r.1)
             .max(span.offset() + span.len())
             .max(from);
+        // An empty last line would leave the snippet ending in a newline,
+        // with the same effect: trim it.
+        let mut to = to;
+        while to > from.max(span.offset() + span.len())
+            && matches!(text.as_bytes().get(to - 1), Some(b'\n' | b'\r'))
+        {
+            to -= 1;
+        }
+        let last_line = file.line_col(to as u32).line as usize - 1;
         Ok(Box::new(MietteSpanContents::new_named(
             file.display.clone(),
             &text.as_bytes()[from..to],
