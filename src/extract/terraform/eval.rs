@@ -427,6 +427,9 @@ pub(super) struct Scope<'m, 'a> {
     /// Values of the root module's variables from `.tfvars` files, last
     /// file winning.
     pub values: HashMap<String, &'a Node>,
+    /// The module's directory, when known (`path.module`; the root's is
+    /// `path.root` and `path.cwd`).
+    pub dir: Option<std::path::PathBuf>,
 }
 
 impl<'m, 'a> Scope<'m, 'a> {
@@ -439,6 +442,7 @@ impl<'m, 'a> Scope<'m, 'a> {
             children: HashMap::new(),
             known_calls: HashMap::new(),
             values: HashMap::new(),
+            dir: None,
         }
     }
 }
@@ -795,6 +799,17 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                         let value = Ev::new(value.v, span);
                         self.apply(value, parts.get(2..).unwrap_or(&[]), &desc(), depth)
                     }
+                    None => unknown(),
+                }
+            }
+            "path" => {
+                let dir = match attr(1) {
+                    Some("module") => self.scope_at(self.current.get()).dir.clone(),
+                    Some("root" | "cwd") => self.scope_at(0).dir.clone(),
+                    _ => None,
+                };
+                match dir {
+                    Some(d) => Ev::new(Val::Str(d.to_string_lossy().into_owned()), span),
                     None => unknown(),
                 }
             }
@@ -1495,6 +1510,39 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 }
                 unknown()
             }
+            ("replace", [text, from, to]) => match (text.as_text(), from.as_text(), to.as_text()) {
+                // A `/regex/` pattern is not interpreted.
+                (Some(t), Some(f), Some(r))
+                    if !(f.len() > 1 && f.starts_with('/') && f.ends_with('/')) =>
+                {
+                    Val::Str(t.replace(f, r))
+                }
+                _ => unknown(),
+            },
+            ("split", [sep, text]) => match (sep.as_text(), text.as_text()) {
+                (Some(sep), Some(t)) if !sep.is_empty() => Val::List(
+                    t.split(sep)
+                        .map(|p| Ev::new(Val::Str(p.to_string()), text.span))
+                        .collect(),
+                ),
+                _ => unknown(),
+            },
+            ("trimspace", [one]) => match one.as_text() {
+                Some(t) => Val::Str(t.trim().to_string()),
+                None => unknown(),
+            },
+            ("basename" | "dirname", [one]) => match one.as_text() {
+                Some(p) => {
+                    let path = std::path::Path::new(p);
+                    let part = if name == "basename" {
+                        path.file_name().map(|n| n.to_string_lossy().into_owned())
+                    } else {
+                        path.parent().map(|d| d.to_string_lossy().into_owned())
+                    };
+                    part.map_or_else(unknown, Val::Str)
+                }
+                None => unknown(),
+            },
             ("lookup", [map, key, rest @ ..]) if rest.len() <= 1 => match (&map.v, key.as_text()) {
                 (Val::Map(items), Some(k)) => match items.iter().find(|i| i.key == k) {
                     Some(item) => item.val.v.clone(),

@@ -365,6 +365,7 @@ fn build_scopes<'m, 'a>(
         };
         scope.parent = plan.parent;
         scope.call = plan.call;
+        scope.dir = plan.dir.clone();
         scope.instance = plan.instance.as_ref().map(|(_, b)| b.clone());
         if plan.parent.is_none() {
             for file in &cx.var_files {
