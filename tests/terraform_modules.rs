@@ -365,3 +365,31 @@ fn hostile_modules_stay_bounded() {
     assert!(names.contains(&"module.a.aws_security_group.a"));
     assert!(names.len() < 40, "{names:?}");
 }
+
+#[test]
+fn check_takes_var_files() {
+    let dir = common::testdata("terraform/tfvars");
+    let out = std::process::Command::new(common::bin())
+        .args(["check", "--format", "json", "--var-file"])
+        .arg(dir.join("prod.tfvars"))
+        .arg("--var-file")
+        .arg(dir.join("does-not-exist.tfvars"))
+        .arg(&dir)
+        .output()
+        .unwrap();
+    // A var file that cannot be read fails the run, naming it.
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does-not-exist.tfvars"));
+    let out = std::process::Command::new(common::bin())
+        .args(["check", "--format", "json", "--var-file"])
+        .arg(dir.join("prod.tfvars"))
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -85,6 +85,9 @@ pub struct Context<'a> {
     /// Values of the root module's variables (`terraform.tfvars`,
     /// `*.auto.tfvars`, `--var-file`), in the order Terraform applies them.
     pub var_files: Vec<&'a Node>,
+    /// The module path of the root's addresses (`module.a.`), for a module
+    /// read alone (a plan's child module).
+    pub prefix: String,
 }
 
 /// The Terraform inputs of one run, by directory.
@@ -190,6 +193,7 @@ pub fn extract_dirs(dirs: &Dirs<'_>) -> Vec<(FileId, Model)> {
                 dirs: Some(&canonical),
                 downloaded: load::downloaded_modules(canon),
                 var_files: values,
+                prefix: String::new(),
             };
             Some((files.first()?.0, extract_with(files, &cx)))
         })
@@ -224,7 +228,7 @@ pub fn extract_with(files: &[(FileId, &Node)], cx: &Context<'_>) -> Model {
     let mut plans: Vec<Plan<'_>> = vec![Plan {
         files: roots,
         dir: cx.dir.clone(),
-        prefix: String::new(),
+        prefix: cx.prefix.clone(),
         parent: None,
         call: None,
         call_name: String::new(),

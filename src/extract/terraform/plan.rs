@@ -33,16 +33,24 @@ pub fn extract(doc: &Node) -> Model {
         return model;
     };
     let config = doc.path(&["configuration", "root_module"]);
-    let mut modules: Vec<Node> = Vec::new();
+    let mut modules: Vec<(String, Node)> = Vec::new();
     collect(root, config, &mut modules, 0);
-    for module in &modules {
-        model.absorb(super::extract(&[(module.span.file, module)]));
+    for (address, module) in &modules {
+        let cx = super::Context {
+            prefix: if address.is_empty() {
+                String::new()
+            } else {
+                format!("{address}.")
+            },
+            ..super::Context::default()
+        };
+        model.absorb(super::extract_with(&[(module.span.file, module)], &cx));
     }
     model
 }
 
 /// One module's resources as a Terraform body, then its children.
-fn collect(module: &Node, config: Option<&Node>, out: &mut Vec<Node>, depth: usize) {
+fn collect(module: &Node, config: Option<&Node>, out: &mut Vec<(String, Node)>, depth: usize) {
     if depth > super::MAX_MODULE_DEPTH || out.len() >= MAX_MODULES {
         return;
     }
@@ -56,7 +64,12 @@ fn collect(module: &Node, config: Option<&Node>, out: &mut Vec<Node>, depth: usi
             entries.push(entry);
         }
     }
-    out.push(Node::new(module.span, Value::Map(entries)));
+    let address = module
+        .get("address")
+        .and_then(Node::as_str)
+        .unwrap_or("")
+        .to_string();
+    out.push((address, Node::new(module.span, Value::Map(entries))));
     for child in module
         .get("child_modules")
         .and_then(Node::as_seq)
