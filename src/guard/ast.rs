@@ -129,6 +129,8 @@ pub struct Query {
     /// `some`: at least one selected value must satisfy the clause.
     pub some: bool,
     pub span: RSpan,
+    /// The query as written, for messages.
+    pub text: String,
 }
 
 impl Query {

@@ -137,6 +137,12 @@ struct Scope<'s> {
     cache: RefCell<Vec<Option<Rc<Vec<QR>>>>>,
     busy: RefCell<Vec<bool>>,
     binds: Vec<(String, Rc<Vec<QR>>)>,
+    /// Map keys captured by queries (`[name]`, `[ name | ... ]`), visible
+    /// to the rest of the block as cfn-guard makes them.
+    captures: RefCell<Vec<(String, Rc<Val>)>>,
+    /// A scope made for a filter or a query step: captures go to the
+    /// scope around it.
+    transparent: bool,
 }
 
 impl<'s> Scope<'s> {
@@ -148,7 +154,30 @@ impl<'s> Scope<'s> {
             cache: RefCell::new(vec![None; lets.len()]),
             busy: RefCell::new(vec![false; lets.len()]),
             binds: Vec::new(),
+            captures: RefCell::new(Vec::new()),
+            transparent: false,
         }
+    }
+
+    /// A scope for a filter or a query step.
+    fn value(parent: &'s Scope<'s>, this: Rc<Val>) -> Scope<'s> {
+        let mut s = Scope::child(parent, this, &[]);
+        s.transparent = true;
+        s
+    }
+
+    /// Records a captured key in the nearest scope that is not transparent.
+    fn capture(&self, name: &str, key: &Rc<Val>) {
+        let mut s = self;
+        while s.transparent {
+            match s.parent {
+                Some(p) => s = p,
+                None => break,
+            }
+        }
+        s.captures
+            .borrow_mut()
+            .push((name.to_string(), Rc::clone(key)));
     }
 
     fn child(parent: &'s Scope<'s>, this: Rc<Val>, lets: &'s [Let]) -> Scope<'s> {
@@ -159,6 +188,8 @@ impl<'s> Scope<'s> {
             cache: RefCell::new(vec![None; lets.len()]),
             busy: RefCell::new(vec![false; lets.len()]),
             binds: Vec::new(),
+            captures: RefCell::new(Vec::new()),
+            transparent: false,
         }
     }
 }
@@ -636,11 +667,22 @@ impl<'f> Evaluator<'f> {
             } else {
                 outcomes.iter().filter(|o| !o.pass).collect()
             };
+            let q = &a.query.text;
             if failing.is_empty() {
-                self.fail(None, "the clause does not hold".into(), &a.message, a.span);
+                let what = if a.negated {
+                    "holds, and the clause is negated"
+                } else {
+                    "does not hold"
+                };
+                self.fail(None, format!("`{q}` {what}"), &a.message, a.span);
             }
             for o in failing {
-                self.fail(o.at.as_ref(), o.detail.clone(), &a.message, a.span);
+                self.fail(
+                    o.at.as_ref(),
+                    format!("`{q}`: {}", o.detail),
+                    &a.message,
+                    a.span,
+                );
             }
         }
         status
@@ -746,6 +788,16 @@ impl<'f> Evaluator<'f> {
         while let Some(sc) = s {
             if let Some((_, v)) = sc.binds.iter().rev().find(|(n, _)| n == name) {
                 return Some(Rc::clone(v));
+            }
+            let captured: Vec<QR> = sc
+                .captures
+                .borrow()
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, k)| QR::Res(Rc::clone(k)))
+                .collect();
+            if !captured.is_empty() {
+                return Some(Rc::new(captured));
             }
             if let Some(idx) = sc.lets.iter().position(|l| l.name == name) {
                 if let Some(Some(cached)) = sc.cache.borrow().get(idx) {
@@ -933,39 +985,29 @@ impl<'f> Evaluator<'f> {
                 match &current.kind {
                     Kind::Map(entries) => {
                         if prev_all {
-                            if self.filter_holds(conj, &current, scope, None) {
+                            if self.filter_holds(conj, &current, scope) {
                                 self.resolve(parts, idx + 1, Rc::clone(&current), scope, out);
                             }
                         } else {
                             for (k, v) in entries {
-                                let bind = capture.as_ref().map(|c| (c.as_str(), k));
-                                if self.filter_holds(conj, v, scope, bind) {
-                                    match capture {
-                                        Some(c) => {
-                                            let mut sc = Scope::child(scope, Rc::clone(v), &[]);
-                                            sc.binds.push((
-                                                c.clone(),
-                                                Rc::new(vec![QR::Res(Rc::clone(k))]),
-                                            ));
-                                            self.resolve(parts, idx + 1, Rc::clone(v), &sc, out);
-                                        }
-                                        None => {
-                                            self.resolve(parts, idx + 1, Rc::clone(v), scope, out)
-                                        }
+                                if self.filter_holds(conj, v, scope) {
+                                    if let Some(c) = capture {
+                                        scope.capture(c, k);
                                     }
+                                    self.resolve(parts, idx + 1, Rc::clone(v), scope, out);
                                 }
                             }
                         }
                     }
                     Kind::List(items) => {
                         for v in items {
-                            if self.filter_holds(conj, v, scope, None) {
+                            if self.filter_holds(conj, v, scope) {
                                 self.resolve(parts, idx + 1, Rc::clone(v), scope, out);
                             }
                         }
                     }
                     _ if prev_all => {
-                        if self.filter_holds(conj, &current, scope, None) {
+                        if self.filter_holds(conj, &current, scope) {
                             self.resolve(parts, idx + 1, Rc::clone(&current), scope, out);
                         }
                     }
@@ -983,7 +1025,7 @@ impl<'f> Evaluator<'f> {
                     ));
                     return;
                 };
-                let inner = Scope::child(scope, Rc::clone(&current), &[]);
+                let inner = Scope::value(scope, Rc::clone(&current));
                 let rhs = self.let_value(with, &inner);
                 for u in rhs.iter().filter(|r| matches!(r, QR::Unres(_))) {
                     out.push(u.clone());
@@ -1001,15 +1043,10 @@ impl<'f> Evaluator<'f> {
                     };
                     let outcomes = compare(cop, not, &[QR::Res(Rc::clone(k))], &rhs);
                     if !outcomes.is_empty() && outcomes.iter().all(|o| o.pass) {
-                        match capture {
-                            Some(c) => {
-                                let mut sc = Scope::child(scope, Rc::clone(v), &[]);
-                                sc.binds
-                                    .push((c.clone(), Rc::new(vec![QR::Res(Rc::clone(k))])));
-                                self.resolve(parts, idx + 1, Rc::clone(v), &sc, out);
-                            }
-                            None => self.resolve(parts, idx + 1, Rc::clone(v), scope, out),
+                        if let Some(c) = capture {
+                            scope.capture(c, k);
                         }
+                        self.resolve(parts, idx + 1, Rc::clone(v), scope, out);
                     }
                 }
             }
@@ -1032,15 +1069,10 @@ impl<'f> Evaluator<'f> {
             return;
         }
         for (k, v) in entries {
-            match capture {
-                Some(c) => {
-                    let mut sc = Scope::child(scope, Rc::clone(v), &[]);
-                    sc.binds
-                        .push((c.clone(), Rc::new(vec![QR::Res(Rc::clone(k))])));
-                    self.resolve(parts, idx + 1, Rc::clone(v), &sc, out);
-                }
-                None => self.resolve(parts, idx + 1, Rc::clone(v), scope, out),
+            if let Some(c) = capture {
+                scope.capture(c, k);
             }
+            self.resolve(parts, idx + 1, Rc::clone(v), scope, out);
         }
     }
 
@@ -1069,23 +1101,12 @@ impl<'f> Evaluator<'f> {
     }
 
     /// Whether a filter's clauses hold on `value` (a test, not an assertion).
-    fn filter_holds(
-        &self,
-        conj: &Conjunction,
-        value: &Rc<Val>,
-        scope: &Scope<'_>,
-        capture: Option<(&str, &Rc<Val>)>,
-    ) -> bool {
+    fn filter_holds(&self, conj: &Conjunction, value: &Rc<Val>, scope: &Scope<'_>) -> bool {
         if !self.deeper() {
             return false;
         }
         let mark = self.mark();
-        let mut inner = Scope::child(scope, Rc::clone(value), &[]);
-        if let Some((name, key)) = capture {
-            inner
-                .binds
-                .push((name.to_string(), Rc::new(vec![QR::Res(Rc::clone(key))])));
-        }
+        let inner = Scope::value(scope, Rc::clone(value));
         let s = self.conjunction(conj, &inner, Role::Gate);
         self.failures.borrow_mut().truncate(mark);
         self.up();
@@ -1247,9 +1268,15 @@ fn eq(l: &Val, r: &Val) -> Option<bool> {
         | (Kind::Int(_), Kind::Float(_))
         | (Kind::Float(_), Kind::Int(_))
         | (Kind::Char(_), Kind::Char(_)) => Some(value::equal(l, r)),
-        (Kind::Float(f), Kind::RangeInt(rg)) => {
-            Some(rg.contains(&(f.floor() as i64)) && rg.contains(&(f.ceil() as i64)))
-        }
+        (Kind::Float(f), Kind::RangeInt(rg)) => Some(
+            value::Range {
+                lower: rg.lower as f64,
+                upper: rg.upper as f64,
+                lower_inclusive: rg.lower_inclusive,
+                upper_inclusive: rg.upper_inclusive,
+            }
+            .contains(f),
+        ),
         _ => None,
     }
 }
@@ -1302,7 +1329,7 @@ fn match_eq(l: &Rc<Val>, r: &Rc<Val>) -> Outcome {
         Some(false) => outcome(
             false,
             l,
-            format!("{} is not equal to {}", l.display(), r.display()),
+            format!("is {}, expected {}", l.display(), r.display()),
         ),
         None => outcome(
             false,
@@ -1462,12 +1489,12 @@ fn compare_order(op: Op, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
     out
 }
 
-fn invert_outcomes(mut v: Vec<Outcome>, what: &str) -> Vec<Outcome> {
+fn invert_outcomes(mut v: Vec<Outcome>) -> Vec<Outcome> {
     for o in &mut v {
         o.pass = !o.pass;
         if !o.pass {
             if let Some(at) = &o.at {
-                o.detail = format!("{} {what}", at.display());
+                o.detail = format!("is {}, which it must not be", at.display());
             }
         }
     }
@@ -1570,7 +1597,7 @@ fn compare_eq(not: bool, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
         }
     }
     if not {
-        out = invert_outcomes(out, "is equal to the value it must differ from");
+        out = invert_outcomes(out);
     }
     out.extend(fixed);
     out

@@ -634,15 +634,15 @@ fn clause(i: &mut In<'_>, ctx: Ctx) -> PResult<Clause> {
     let op_start = i.checkpoint();
     match operator(i) {
         Ok((op, op_not)) => {
-            let rhs =
-                if op.is_unary() {
-                    None
-                } else {
-                    ws(i);
-                    Some(let_value(i).map_err(|e| {
-                        to_cut(merge(e, err(i, "a value, a query or a function call")))
-                    })?)
-                };
+            let rhs = if op.is_unary() {
+                None
+            } else {
+                ws(i);
+                Some(let_value(i).map_err(|e| match e {
+                    ErrMode::Backtrack(_) => to_cut(err(i, "a value, a query or a function call")),
+                    other => other,
+                })?)
+            };
             let message = message(i)?;
             Ok(Clause::Access(AccessClause {
                 negated,
@@ -669,6 +669,7 @@ fn clause(i: &mut In<'_>, ctx: Ctx) -> PResult<Clause> {
                     });
                 }
             }
+            let _ = e;
             i.reset(&op_start);
             let expected = if ctx == Ctx::Filter
                 || !matches!(query.parts.as_slice(), [Part::Key(_)])
@@ -677,7 +678,7 @@ fn clause(i: &mut In<'_>, ctx: Ctx) -> PResult<Clause> {
             } else {
                 "a comparison operator, a unary check, `{` or the end of the clause"
             };
-            Err(to_cut(merge(e, err(i, expected))))
+            Err(to_cut(err(i, expected)))
         }
     }
 }
@@ -821,6 +822,7 @@ fn quoted(i: &mut In<'_>) -> PResult<Option<String>> {
 
 fn query(i: &mut In<'_>) -> PResult<Query> {
     let start = pos(i);
+    let source = rest(i);
     let cp = i.checkpoint();
     let some = kw(i, "some") && {
         let had_space = rest(i).starts_with(char::is_whitespace);
@@ -878,10 +880,18 @@ fn query(i: &mut In<'_>) -> PResult<Query> {
     {
         parts.insert(1, Part::AllIndices(None));
     }
+    let span = span_from(i, start);
+    let text = source
+        .get(..(span.end - span.start) as usize)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     Ok(Query {
         parts,
         some,
-        span: span_from(i, start),
+        span,
+        text,
     })
 }
 
