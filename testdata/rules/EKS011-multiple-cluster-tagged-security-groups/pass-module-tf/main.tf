@@ -1,0 +1,26 @@
+# expect: none
+# terraform-aws-modules/eks with its defaults: the module's launch template
+# sets its node security group (tagged kubernetes.io/cluster/demo) only, so
+# EKS does not add the cluster security group.
+module "eks" {
+  source  = "terraform-aws-modules/eks/aws"
+  version = "~> 20.0"
+
+  cluster_name    = "demo"
+  cluster_version = "1.31"
+
+  vpc_id     = "vpc-0123456789abcdef0"
+  subnet_ids = ["subnet-0a", "subnet-0b"]
+
+  cluster_endpoint_public_access  = false
+  cluster_endpoint_private_access = true
+
+  eks_managed_node_groups = {
+    default = {
+      instance_types = ["m5.large"]
+      min_size       = 1
+      max_size       = 3
+      desired_size   = 2
+    }
+  }
+}
