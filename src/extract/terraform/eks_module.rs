@@ -678,6 +678,7 @@ impl Extractor<'_, '_> {
         }
         let mut groups: Vec<GroupRef> = Vec::new();
         let mut launch_template_groups = GroupList::Absent;
+        let mut remote: Option<(Ev, Span)> = None;
         let mut cluster_sg = match spec.kind {
             NodeGroupKind::Managed => ClusterSgAttachment::UnlessLaunchTemplateSetsGroups,
             NodeGroupKind::SelfManaged => ClusterSgAttachment::Never,
@@ -734,8 +735,8 @@ impl Extractor<'_, '_> {
             // EKS's own launch template: the cluster SG only (and a
             // remote-access group, not modelled here).
             Some(false) => {
-                if field("remote_access").is_some() {
-                    unknown = true;
+                if let Some(ra) = field("remote_access") {
+                    remote = Some((ra.clone(), ra.span));
                 }
             }
             None => unknown = true,
@@ -748,6 +749,20 @@ impl Extractor<'_, '_> {
             Known::Unknown
         } else {
             Known::Value(name)
+        };
+        // EKS's remote-access group, with its own launch template.
+        let remote_access = match remote {
+            Some((fields, span)) if matches!(fields.v, Val::Map(_)) => {
+                let windows = field("ami_type")
+                    .and_then(Ev::as_text)
+                    .is_some_and(|t| t.to_ascii_uppercase().contains("WINDOWS"));
+                Some(self.remote_access_of(&spec.address, windows, &fields, span))
+            }
+            Some(_) => {
+                unknown = true;
+                None
+            }
+            None => None,
         };
         let id = self.model.add_node_group(NodeGroup {
             address: spec.address,
@@ -763,7 +778,7 @@ impl Extractor<'_, '_> {
             launch_template_unknown: unknown,
             cluster_sg,
             additional_groups: Vec::new(),
-            remote_access: None,
+            remote_access,
         });
         Some(id.index())
     }

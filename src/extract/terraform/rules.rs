@@ -490,6 +490,23 @@ impl Extractor<'_, '_> {
         fields: &Ev,
         span: Span,
     ) -> RemoteAccess {
+        let windows = res
+            .body
+            .get("ami_type")
+            .and_then(|n| self.ev.eval(n).as_text().map(str::to_ascii_uppercase))
+            .is_some_and(|t| t.contains("WINDOWS"));
+        self.remote_access_of(&res.address, windows, fields, span)
+    }
+
+    /// The remote access of the node group at `address` (an
+    /// `aws_eks_node_group`, an EKS module entry), from its settings.
+    pub(super) fn remote_access_of(
+        &mut self,
+        address: &str,
+        windows: bool,
+        fields: &Ev,
+        span: Span,
+    ) -> RemoteAccess {
         let key_set = match fields.field("ec2_ssh_key").map(|e| &e.v) {
             None | Some(Val::Null) => Known::Value(false),
             Some(Val::Str(s)) => Known::Value(!s.is_empty()),
@@ -502,15 +519,10 @@ impl Extractor<'_, '_> {
         let group = if key_set == Known::Value(false) {
             None
         } else {
-            let windows = res
-                .body
-                .get("ami_type")
-                .and_then(|n| self.ev.eval(n).as_text().map(str::to_ascii_uppercase))
-                .is_some_and(|t| t.contains("WINDOWS"));
             let port = if windows { 3389 } else { 22 };
             let ng = self.model.next_node_group_id();
             let mut sg = SecurityGroup::new(
-                format!("remote access group of {}", res.address),
+                format!("remote access group of {address}"),
                 GroupOrigin::RemoteAccess(ng),
                 span,
             );

@@ -45,6 +45,9 @@ module "eks" {
     }
     eks_template = {
       use_custom_launch_template = false
+      remote_access = {
+        ec2_ssh_key = "ops"
+      }
     }
   }
 
