@@ -393,3 +393,47 @@ fn check_takes_var_files() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn self_references_are_cycles_not_crashes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(
+        dir,
+        "main.tf",
+        r#"
+module "eks" {
+  source                     = "terraform-aws-modules/eks/aws"
+  name                       = "loop"
+  create_node_security_group = false
+  node_security_group_id     = module.eks.node_security_group_id
+  create_security_group      = false
+  security_group_id          = module.eks.cluster_security_group_id
+}
+resource "aws_security_group" "x" {
+  count = length(aws_security_group.x)
+  name  = "x"
+}
+resource "aws_security_group" "y" {
+  for_each = { for k, v in aws_security_group.y : k => v }
+  name     = "y"
+}
+locals {
+  a = local.b
+  b = local.a
+}
+module "child" {
+  source = "./child"
+  input  = module.child.output
+}
+"#,
+    );
+    write(
+        dir,
+        "child/main.tf",
+        "variable \"input\" {}\noutput \"output\" { value = var.input }\nresource \"aws_security_group\" \"c\" { name = var.input }\n",
+    );
+    let result = scan(&[dir.to_path_buf()], &Selection::default(), &|_| false);
+    assert!(result.problems.is_empty());
+    assert_eq!(result.model.clusters.len(), 1);
+}

@@ -167,9 +167,10 @@ pub(super) fn output(
             None => unknown(),
         }
     };
-    match out {
-        "cluster_name" | "cluster_id" => Ev::new(Val::Cluster(address), span),
-        "cluster_primary_security_group_id" => Ev::new(Val::ClusterSg(address), span),
+    let key = format!("{address}.output.{out}");
+    ev.guarded(&key, || match out {
+        "cluster_name" | "cluster_id" => Ev::new(Val::Cluster(address.clone()), span),
+        "cluster_primary_security_group_id" => Ev::new(Val::ClusterSg(address.clone()), span),
         "cluster_security_group_id" => created_or_given(
             &["create_security_group", "create_cluster_security_group"],
             &["security_group_id", "cluster_security_group_id"],
@@ -181,7 +182,8 @@ pub(super) fn output(
             "node_security_group",
         ),
         _ => unknown(),
-    }
+    })
+    .unwrap_or_else(unknown)
 }
 
 /// A boolean setting: its value, and the span of the argument when written.

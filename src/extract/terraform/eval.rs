@@ -501,6 +501,17 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         *self.scope.borrow_mut() = bindings;
     }
 
+    /// Runs `f` unless `key` is already being computed (a cycle through
+    /// module outputs); `None` then.
+    pub fn guarded<R>(&self, key: &str, f: impl FnOnce() -> R) -> Option<R> {
+        if !self.visiting.borrow_mut().insert(key.to_string()) {
+            return None;
+        }
+        let out = f();
+        self.visiting.borrow_mut().remove(key);
+        Some(out)
+    }
+
     /// Evaluates `f` in another scope, with only `bindings` in scope.
     pub fn in_scope<R>(&self, scope: usize, bindings: Vec<Binding>, f: impl FnOnce() -> R) -> R {
         let saved_scope = self.current.replace(scope);
@@ -997,7 +1008,14 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         if let Some(e) = self.expansions.borrow().get(&res.address) {
             return e.clone();
         }
-        let e = std::rc::Rc::new(self.in_scope(res.scope, Vec::new(), || self.expand(res)));
+        // A `count` that refers to its own resource is a cycle: unknown.
+        let key = format!("expand:{}", res.address);
+        let e = self
+            .guarded(&key, || {
+                self.in_scope(res.scope, Vec::new(), || self.expand(res))
+            })
+            .unwrap_or(Expansion::Unknown);
+        let e = std::rc::Rc::new(e);
         self.expansions
             .borrow_mut()
             .insert(res.address.clone(), e.clone());
