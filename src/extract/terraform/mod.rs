@@ -1,29 +1,43 @@
-//! Terraform: one module (every `.tf` file of a directory, parsed by the HCL
-//! front end) to a [`Model`] fragment.
+//! Terraform: a root module (every `.tf`/`.tf.json` file of a directory,
+//! parsed) and the modules it calls, to a [`Model`] fragment.
 //!
-//! The module is read in two steps. First every `variable` default, every
-//! `locals` entry and every `resource`/`data` block is gathered by address,
-//! across files, so that references resolve whatever file they sit in. Then
-//! the EKS items are built from the resources, with a small evaluator
-//! (`eval.rs`) that knows literals, variables' defaults, locals, templates,
-//! references to resources of the module and a few list functions. What it
+//! Reading happens per module instance (a *scope*: the root, or one
+//! instance of a module call). First every `variable`, `locals` entry,
+//! `module` call, `output` and `resource`/`data` block of each scope is
+//! gathered by address, across files. Then the EKS items are built, with a
+//! small evaluator (`eval.rs`) that knows literals, variables (the call's
+//! argument, a `.tfvars` value for the root, or the default), locals,
+//! templates, references to resources and module outputs, `for`
+//! expressions, operators, conditionals and the common functions. What it
 //! cannot resolve stays unknown.
+//!
+//! Modules: a local source (`./x`, `../x`), or a download recorded in
+//! `.terraform/modules/modules.json`, is read as a child scope whose
+//! addresses carry the module path (`module.net.aws_security_group.a`), so
+//! groups link across module boundaries. Calls are followed
+//! [`MAX_MODULE_DEPTH`] deep, at most [`MAX_SCOPES`] instances, never into
+//! an ancestor. The `terraform-aws-modules/eks` module (by source, or a
+//! local copy recognised by its variables) is modelled from its known
+//! behaviour (`eks_module.rs`). Any other registry module's outputs are
+//! unknown.
 //!
 //! Span conventions (all point into the given files):
 //! - a resource (cluster, group, node group, endpoint): its header, from the
-//!   `resource` keyword through the name label;
+//!   `resource` keyword through the name label (in `.tf.json`, the name);
 //! - an inline rule: its `ingress`/`egress` block (or the object in the
 //!   attribute form); a standalone rule resource: its whole block;
 //! - settings (`vpc_config`, `security_group_ids`, `remote_access`, ...): the
 //!   block, or the attribute from its name through its value;
-//! - generated items (the EKS cluster SG, the remote-access group): the
-//!   resource or block that causes them.
+//! - generated items (the EKS cluster SG, the remote-access group, the EKS
+//!   module's groups and rules): the resource, block or module argument that
+//!   causes them.
 //!
 //! Choices worth knowing:
-//! - `count`/`for_each` that evaluate to zero instances drop the resource; a
-//!   standalone rule whose `count` is unknown, or that has `for_each`, is
-//!   `Presence::Conditional` (resource instances are not expanded yet; a
-//!   known `count` of one or more is `Always`).
+//! - `count`/`for_each` over known values give one item per instance,
+//!   addressed `x[0]` / `x["key"]`, with `count.index` / `each` bound; zero
+//!   instances drop the resource; unknown ones (or more than
+//!   `eval::MAX_INSTANCES`) leave one `Presence::Conditional` item whose
+//!   references are alike for every instance.
 //! - Nested `dynamic` blocks (`ingress`, `egress`, `launch_template`,
 //!   `remote_access`, `network_interfaces`, ...) are expanded when their
 //!   `for_each` is known, with the iterator bound; otherwise they make the
@@ -32,14 +46,16 @@
 //!   unresolved but may be one of the module's) marks the groups it may
 //!   belong to as having incomplete rules; one on a group outside the module
 //!   (an ID, a variable, a module output, a data source) is dropped.
-//! - Variables resolve to their defaults, but an empty string is never taken
-//!   for a cluster or node group name (modules default names to `""`).
+//! - An empty string is never taken for a cluster or node group name
+//!   (modules default names to `""`).
 //! - An Auto Scaling group counts as EKS nodes only when a tag key starts
 //!   with `kubernetes.io/cluster/`; when the rest of the key is unknown the
 //!   node group keeps an unknown cluster link.
 //! - A VPC endpoint's service whose only unknown parts come from data
 //!   sources (typically the region) keeps its text with `*` in their place:
 //!   `com.amazonaws.*.ecr.api`.
+//! - The evaluator has a work budget; a module too large to resolve fully
+//!   gets a note and unknown values, never a long run.
 
 mod eks_module;
 mod eval;
