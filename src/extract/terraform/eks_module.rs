@@ -717,12 +717,17 @@ impl Extractor<'_, '_> {
                 if flag("enable_efa_support", false) != Some(false) {
                     unknown = true;
                 }
-                for k in [
-                    "security_group_ingress_rules",
-                    "security_group_egress_rules",
-                ] {
-                    if field(k).is_some_and(|r| !matches!(&r.v, Val::Map(m) if m.is_empty())) {
-                        unknown = true;
+                let ingress = field("security_group_ingress_rules").cloned();
+                let egress = field("security_group_egress_rules").cloned();
+                let empty = |r: &Option<Ev>| match r {
+                    None => true,
+                    Some(r) => matches!(&r.v, Val::Map(m) if m.is_empty()),
+                };
+                if !empty(&ingress) || !empty(&egress) {
+                    match self.node_group_security_group(&spec.address, spec.span, ingress, egress)
+                    {
+                        Some(id) => groups.push(GroupRef::Group(id)),
+                        None => unknown = true,
                     }
                 }
                 launch_template_groups = if groups.is_empty() {
@@ -783,6 +788,70 @@ impl Extractor<'_, '_> {
             remote_access,
         });
         Some(id.index())
+    }
+
+    /// v21: the group a node group gets of its own when given rules
+    /// (`security_group_ingress_rules` / `_egress_rules`, maps of
+    /// `aws_vpc_security_group_*_rule` settings, `ip_protocol` "tcp" by
+    /// default). `None` when the rules are not known.
+    fn node_group_security_group(
+        &mut self,
+        address: &str,
+        span: Span,
+        ingress: Option<Ev>,
+        egress: Option<Ev>,
+    ) -> Option<SgId> {
+        let items = |r: &Option<Ev>| -> Option<Vec<MapItem>> {
+            match r {
+                None => Some(Vec::new()),
+                Some(ev) => match &ev.v {
+                    Val::Map(items) => Some(items.clone()),
+                    Val::Null => Some(Vec::new()),
+                    _ => None,
+                },
+            }
+        };
+        let (ingress, egress) = (items(&ingress)?, items(&egress)?);
+        let name = format!("{address}.security_group");
+        let id = self.model.add_group(SecurityGroup::new(
+            name.clone(),
+            GroupOrigin::Generated(TOOL),
+            span,
+        ));
+        self.groups.insert(name, id);
+        let mut rules = Vec::new();
+        for (list, direction) in [(ingress, Direction::Ingress), (egress, Direction::Egress)] {
+            for item in list {
+                let mut fields = item.val.clone();
+                if let Val::Map(m) = &mut fields.v {
+                    if !m.iter().any(|i| i.key == "ip_protocol" && !i.val.is_null()) {
+                        m.retain(|i| i.key != "ip_protocol");
+                        m.push(MapItem {
+                            key: "ip_protocol".into(),
+                            key_span: item.key_span,
+                            val: Ev::new(Val::Str("tcp".into()), item.key_span),
+                        });
+                    }
+                }
+                rules.extend(self.rules_of(
+                    &RuleSpec {
+                        fields: &fields,
+                        direction,
+                        span: item.key_span.join(item.val.span),
+                        presence: Presence::Always,
+                    },
+                    id,
+                ));
+            }
+        }
+        let group = self.model.group_mut(id);
+        for rule in rules {
+            match rule.direction {
+                Direction::Ingress => group.ingress.push(rule),
+                Direction::Egress => group.egress.push(rule),
+            }
+        }
+        Some(id)
     }
 
     /// A group the module creates (or the one it is given instead).

@@ -26,6 +26,21 @@ module "eks" {
     main = {
       name = "main-nodes"
     }
+    gpu = {
+      security_group_ingress_rules = {
+        nccl = {
+          from_port = 0
+          to_port   = 65535
+          self      = true
+        }
+      }
+      security_group_egress_rules = {
+        all = {
+          ip_protocol = "-1"
+          cidr_ipv6   = "::/0"
+        }
+      }
+    }
   }
 }
 
