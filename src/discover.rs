@@ -36,6 +36,9 @@ impl Candidate {
             "json" if name.to_ascii_lowercase().ends_with(".tf.json") => {
                 Some(Candidate::TerraformJson)
             }
+            "json" if name == "terraform.tfvars.json" || name.ends_with(".auto.tfvars.json") => {
+                Some(Candidate::TerraformVars)
+            }
             "json" => Some(Candidate::Json),
             "template" => Some(Candidate::Template),
             "tf" => Some(Candidate::Terraform),
@@ -221,6 +224,10 @@ mod tests {
             Some(Candidate::TerraformVars)
         );
         assert_eq!(Candidate::of(Path::new("prod.tfvars")), None);
+        assert_eq!(
+            Candidate::of(Path::new("x.auto.tfvars.json")),
+            Some(Candidate::TerraformVars)
+        );
         assert_eq!(Candidate::of(Path::new("Makefile")), None);
     }
 

@@ -379,6 +379,18 @@ fn parse_file(
                 Err(e) => Parsed::Error(e),
             };
         }
+        // `.tfvars.json` holds JSON: its values are literal.
+        Candidate::TerraformVars
+            if text
+                .trim_start_matches('\u{feff}')
+                .trim_start()
+                .starts_with('{') =>
+        {
+            return match syntax::json::parse(id, text, limits) {
+                Ok(node) => Parsed::TerraformVars(node),
+                Err(e) => Parsed::Error(e),
+            };
+        }
         Candidate::TerraformVars => {
             return match syntax::hcl::parse(id, text, limits) {
                 Ok(node) => Parsed::TerraformVars(node),

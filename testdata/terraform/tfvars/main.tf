@@ -2,6 +2,9 @@ variable "cluster_name" {}
 variable "public_access" {
   default = false
 }
+variable "private_access" {
+  default = false
+}
 variable "api_cidrs" {
   default = ["10.0.0.0/8"]
 }
@@ -14,7 +17,7 @@ resource "aws_eks_cluster" "this" {
     subnet_ids              = ["subnet-a"]
     security_group_ids      = [aws_security_group.cluster.id]
     endpoint_public_access  = var.public_access
-    endpoint_private_access = false
+    endpoint_private_access = var.private_access
     public_access_cidrs     = var.api_cidrs
   }
 }
