@@ -151,6 +151,9 @@ pub struct CheckArgs {
     /// Record the current findings in FILE as a baseline, and exit 0
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Threads for reading, parsing and extracting [default: one per core]
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
 }
 
 const SUBCOMMANDS: &[&str] = &["check", "graph", "guard", "rules", "explain", "help"];
@@ -206,6 +209,12 @@ fn stderr_is_terminal() -> bool {
 }
 
 fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    if let Some(jobs) = args.jobs {
+        // The output does not depend on it: findings are sorted.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(jobs))
+            .build_global();
+    }
     let config_path = args.config.clone().or_else(|| {
         let start = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
         Config::discover(start)

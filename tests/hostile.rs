@@ -1,0 +1,240 @@
+//! Hostile and odd input, through the binary as a user meets it: each case
+//! has a documented outcome (a finding, a clear message, or silence) and an
+//! exit code, and never a panic or an unbounded run.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn check(dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new(common::bin())
+        .arg("check")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    out
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"))
+}
+
+/// The codes and messages of the findings, as `CODE@line message`.
+fn findings(out: &Output) -> Vec<String> {
+    json(out)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}@{} {}",
+                f["code"].as_str().unwrap(),
+                f["start"]["line"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+const CFN_HEAD: &str = "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n";
+
+#[test]
+fn yaml_alias_bomb_is_a_parse_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(CFN_HEAD);
+    text.push_str("  X:\n    Type: AWS::EC2::VPC\n    Metadata:\n      a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for (i, c) in "bcdefghi".chars().enumerate() {
+        let prev = (b'a' + i as u8) as char;
+        text.push_str(&format!("      {c}: &{c} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+    }
+    std::fs::write(dir.path().join("bomb.yaml"), text).unwrap();
+    let out = check(dir.path(), &["--format", "json", "bomb.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let f = findings(&out);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(f[0].starts_with("EKS000@"), "{f:?}");
+    assert!(f[0].contains("alias"), "{f:?}");
+}
+
+#[test]
+fn deep_nesting_is_a_parse_error_not_a_stack_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 100_000;
+    let yaml = format!("{CFN_HEAD}  X: {}{}\n", "[".repeat(n), "]".repeat(n));
+    let json_text = format!(
+        "{{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {}{}}}",
+        "[".repeat(n),
+        "]".repeat(n)
+    );
+    let hcl = format!("locals {{\n  x = {}{}\n}}\n", "[".repeat(n), "]".repeat(n));
+    std::fs::write(dir.path().join("deep.yaml"), yaml).unwrap();
+    std::fs::write(dir.path().join("deep.json"), json_text).unwrap();
+    std::fs::create_dir(dir.path().join("tf")).unwrap();
+    std::fs::write(dir.path().join("tf/deep.tf"), hcl).unwrap();
+    let out = check(dir.path(), &["--format", "json", "."]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let f = findings(&out);
+    assert_eq!(f.len(), 3, "{f:?}");
+    assert!(f.iter().all(|f| f.starts_with("EKS000@")), "{f:?}");
+}
+
+#[test]
+fn binary_and_invalid_utf8_files() {
+    let dir = tempfile::tempdir().unwrap();
+    // A binary file named .yaml: not infrastructure code, skipped.
+    std::fs::write(
+        dir.path().join("image.yaml"),
+        [0u8, 159, 146, 150, 0, 1, 2, 255],
+    )
+    .unwrap();
+    let out = check(dir.path(), &["--format", "json", "image.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(findings(&out).is_empty());
+    // Invalid UTF-8 inside a template: a parse error at its byte.
+    let mut bytes = CFN_HEAD.as_bytes().to_vec();
+    bytes.extend_from_slice(b"  X:\n    Type: AWS::EC2::VPC\n    Description: caf\xe9\n");
+    std::fs::write(dir.path().join("latin1.yaml"), bytes).unwrap();
+    let out = check(dir.path(), &["--format", "json", "latin1.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let f = findings(&out);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].starts_with("EKS000@5 ") && f[0].contains("UTF-8"),
+        "{f:?}"
+    );
+}
+
+/// The EKS003 sample, whose two findings sit on line 11, column 7.
+fn sample() -> String {
+    std::fs::read_to_string(common::testdata(
+        "rules/EKS003-cluster-security-group-egress-below-minimum/fail.yaml",
+    ))
+    .unwrap()
+}
+
+#[test]
+fn bom_crlf_and_odd_names_keep_spans_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let crlf = format!("\u{feff}{}", sample().replace('\n', "\r\n"));
+    let name = "dossier à trier/cluster config.yaml";
+    std::fs::create_dir_all(dir.path().join("dossier à trier")).unwrap();
+    std::fs::write(dir.path().join(name), crlf).unwrap();
+    let out = check(dir.path(), &["--format", "json", "."]);
+    let doc = json(&out);
+    let first = &doc["findings"][0];
+    assert_eq!(first["code"], "EKS003");
+    assert_eq!(first["file"], name);
+    assert_eq!(first["start"]["line"], 11);
+    assert_eq!(first["start"]["column"], 7);
+    // SARIF percent-encodes the path.
+    let out = check(dir.path(), &["--format", "sarif", "."]);
+    let sarif = json(&out);
+    let uri = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+        ["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap();
+    assert_eq!(uri, "dossier%20%C3%A0%20trier/cluster%20config.yaml");
+}
+
+#[test]
+fn tabs_long_lines_and_duplicate_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    // A tab where YAML wants spaces: a parse error with a position.
+    std::fs::write(
+        dir.path().join("tabs.yaml"),
+        format!("{CFN_HEAD}\tX:\n    Type: AWS::EC2::VPC\n"),
+    )
+    .unwrap();
+    let out = check(dir.path(), &["--format", "json", "tabs.yaml"]);
+    let f = findings(&out);
+    assert!(f.len() == 1 && f[0].starts_with("EKS000@3"), "{f:?}");
+    // A 1 MB line: read and analyzed.
+    let long = format!(
+        "{CFN_HEAD}  X:\n    Type: AWS::EC2::VPC\n    Metadata:\n      blob: \"{}\"\n",
+        "x".repeat(1 << 20)
+    );
+    std::fs::write(dir.path().join("long.yaml"), long).unwrap();
+    assert_eq!(check(dir.path(), &["long.yaml"]).status.code(), Some(0));
+    // Duplicate keys are kept, not a crash (the first definition is read).
+    let dup = sample().replacen(
+        "Resources:\n",
+        "Resources:\n  Cluster:\n    Type: AWS::EC2::VPC\n",
+        1,
+    );
+    std::fs::write(dir.path().join("dup.yaml"), dup).unwrap();
+    let out = check(dir.path(), &["--format", "json", "dup.yaml"]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
+}
+
+#[test]
+fn files_over_the_size_limit_are_skipped_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.yaml");
+    let file = std::fs::File::create(&path).unwrap();
+    // Sparse: 200 MB on paper, nothing on disk.
+    file.set_len(200 * 1024 * 1024).unwrap();
+    drop(file);
+    let out = check(dir.path(), &["huge.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("huge.yaml") && stderr.contains("larger than the 64 MiB limit"),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_symlink_loops_and_unreadable_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.yaml"), sample()).unwrap();
+    // A FIFO named like a template is never opened (it would block).
+    let fifo = dir.path().join("pipe.yaml");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    // Links back to the directory are not followed.
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("again")).unwrap();
+    let out = check(dir.path(), &["--format", "json", "."]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(json(&out)["summary"]["files"], 1);
+    if made {
+        let out = check(dir.path(), &["pipe.yaml"]);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+    }
+    // An unreadable file: a clear message and exit 2 (root reads anything,
+    // so this part only runs where permissions bite).
+    use std::os::unix::fs::PermissionsExt;
+    let locked = dir.path().join("locked.yaml");
+    std::fs::write(&locked, sample()).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&locked).is_err() {
+        let out = check(dir.path(), &["locked.yaml"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("permission denied"));
+    }
+}
+
+#[test]
+fn output_is_the_same_on_one_thread_and_many() {
+    let corpus = common::testdata("rules");
+    let run = |threads: &str| {
+        let out = Command::new(common::bin())
+            .args(["check", "--format", "json", "-j", threads])
+            .arg(&corpus)
+            .current_dir(common::root())
+            .output()
+            .unwrap();
+        out.stdout
+    };
+    let one = run("1");
+    assert!(!one.is_empty());
+    assert_eq!(one, run("4"));
+    assert_eq!(one, run("4"));
+}
