@@ -189,6 +189,7 @@ macro_rules! fixture {
 
 fixture!(eks_module_v20_names, "eks-module-v20");
 fixture!(eks_module_v21_names, "eks-module-v21");
+fixture!(eks_module_for_each, "eks-module-for-each");
 fixture!(
     eks_module_without_recommended_rules,
     "eks-module-no-recommended"

@@ -31,7 +31,7 @@
 //! argument; generated groups and rules point at the argument that causes
 //! them (or the header); a node group is its key in the map.
 
-use super::eval::{is_block, Ev, MapItem, Val};
+use super::eval::{for_each_items, is_block, Binding, Ev, MapItem, Val};
 use super::rules::RuleSpec;
 use super::Extractor;
 use crate::model::{
@@ -137,12 +137,16 @@ fn arg<'n>(body: &'n Node, names: &[&str]) -> Option<&'n Entry> {
 pub(super) fn output(
     ev: &super::eval::Evaluator<'_, '_>,
     call: &str,
+    key: Option<&str>,
     flavor: Flavor,
     out: &str,
     span: Span,
 ) -> Ev {
     let module = ev.module();
-    let address = format!("{}module.{call}", module.prefix);
+    let address = match key {
+        Some(k) => format!("{}module.{call}[\"{k}\"]", module.prefix),
+        None => format!("{}module.{call}", module.prefix),
+    };
     let unknown = || Ev::new(Val::Unknown(format!("module.{call}.{out}")), span);
     let Some(body) = module.calls.iter().find(|c| c.name == call).map(|c| c.body) else {
         return unknown();
@@ -247,27 +251,50 @@ impl Extractor<'_, '_> {
                     continue;
                 }
             }
-            if call.body.get("for_each").is_some() {
-                self.note(
-                    call.header,
-                    format!(
-                        "module.{} is repeated with for_each: its clusters are not modelled",
-                        call.name
-                    ),
-                );
-                continue;
-            }
-            let create = self.setting(call.body, &["create"], true);
-            if create.value == Known::Value(false) {
-                continue;
-            }
-            let address = format!("{}module.{}", module.prefix, call.name);
-            match flavor {
-                Flavor::Cluster { legacy } => {
-                    self.eks_cluster(call.body, call.header, &address, legacy)
+            // `for_each`: one cluster (or node group) per known instance.
+            let instances: Vec<(Option<String>, Vec<Binding>)> = match call.body.get("for_each") {
+                None => vec![(None, Vec::new())],
+                Some(for_each) => match for_each_items(&self.ev.eval(for_each)) {
+                    Some(items) if items.len() <= 64 => items
+                        .into_iter()
+                        .map(|(k, v)| {
+                            let binding = Binding {
+                                name: "each".into(),
+                                key: Ev::new(Val::Str(k.clone()), v.span),
+                                value: v,
+                            };
+                            (Some(k), vec![binding])
+                        })
+                        .collect(),
+                    _ => {
+                        self.note(
+                            call.header,
+                            format!(
+                                "the instances of module.{} could not be resolved",
+                                call.name
+                            ),
+                        );
+                        continue;
+                    }
+                },
+            };
+            for (key, bindings) in instances {
+                self.ev.enter(scope, bindings);
+                let create = self.setting(call.body, &["create"], true);
+                if create.value == Known::Value(false) {
+                    continue;
                 }
-                Flavor::ManagedNodeGroup | Flavor::SelfManagedNodeGroup => {
-                    self.eks_submodule(call.body, call.header, &address, flavor)
+                let address = match &key {
+                    Some(k) => format!("{}module.{}[\"{k}\"]", module.prefix, call.name),
+                    None => format!("{}module.{}", module.prefix, call.name),
+                };
+                match flavor {
+                    Flavor::Cluster { legacy } => {
+                        self.eks_cluster(call.body, call.header, &address, legacy)
+                    }
+                    Flavor::ManagedNodeGroup | Flavor::SelfManagedNodeGroup => {
+                        self.eks_submodule(call.body, call.header, &address, flavor)
+                    }
                 }
             }
         }

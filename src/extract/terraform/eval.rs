@@ -949,15 +949,29 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         let cur = self.current.get();
         let scope = self.scope_at(cur);
         if let Some(flavor) = scope.known_calls.get(name).copied() {
-            let (rest, _) = match rest.first() {
+            let repeated = scope
+                .module
+                .calls
+                .iter()
+                .find(|c| c.name == name)
+                .is_some_and(|c| c.body.get("for_each").is_some());
+            let (rest, key) = match rest.first() {
+                // `module.eks["a"].x`: an instance of a call with for_each.
+                Some(RefPart::Index(idx)) if repeated => {
+                    let key = self.eval_at(idx, depth + 1);
+                    let Some(key) = key.as_text() else {
+                        return unknown();
+                    };
+                    (rest.get(1..).unwrap_or(&[]), Some(key.to_string()))
+                }
                 // `module.eks[0].x`: a counted call; its one instance.
-                Some(RefPart::Index(_)) => (rest.get(1..).unwrap_or(&[]), ()),
-                _ => (rest, ()),
+                Some(RefPart::Index(_)) => (rest.get(1..).unwrap_or(&[]), None),
+                _ => (rest, None),
             };
             let Some(RefPart::Attr(out)) = rest.first() else {
                 return unknown();
             };
-            let v = super::eks_module::output(self, name, flavor, out, span);
+            let v = super::eks_module::output(self, name, key.as_deref(), flavor, out, span);
             return self.apply(v, rest.get(1..).unwrap_or(&[]), desc, depth);
         }
         let Some(children) = scope.children.get(name) else {
