@@ -196,11 +196,13 @@ pub fn scan_with_vars(
                     .and_then(|f| f.path.parent())
                     .map(Path::to_path_buf)
                     .unwrap_or_default();
-                if loaded_dirs.contains(&dir) {
-                    terraform_dirs.entry(dir).or_default().push((*id, node));
+                let loaded = loaded_dirs.contains(&dir);
+                terraform_dirs.entry(dir).or_default().push((*id, node));
+                // Files read only because a module call names their
+                // directory are not among the files analyzed.
+                if loaded {
                     continue;
                 }
-                terraform_dirs.entry(dir).or_default().push((*id, node));
             }
             Parsed::TerraformVars(node) => {
                 let Some(path) = sources.get(*id).map(|f| f.path.clone()) else {
