@@ -145,6 +145,8 @@ fn describe_scan(result: &Scan) -> String {
     out
 }
 
+/// Findings as code and position: messages belong to the rules and change
+/// with them; what this file pins is which findings the extraction yields.
 fn findings(result: &Scan) -> String {
     let mut out = String::new();
     for f in &result.findings {
@@ -160,15 +162,24 @@ fn findings(result: &Scan) -> String {
             ),
             None => ("?".to_string(), 0),
         };
-        let _ = writeln!(out, "{} {name}:{line} {}", f.code, f.message);
+        let _ = writeln!(out, "{} {name}:{line}", f.code);
     }
     out
+}
+
+/// The rules built into the binary in Rust (EKS000-EKS011); the Guard
+/// rules have fixtures of their own.
+fn rust_rules() -> Selection {
+    Selection {
+        select: vec!["EKS00".into(), "EKS010".into(), "EKS011".into()],
+        ignore: Vec::new(),
+    }
 }
 
 fn snapshot(dir: &str) -> String {
     let result = scan(
         &[common::testdata(&format!("terraform/{dir}"))],
-        &Selection::default(),
+        &rust_rules(),
         &|_| false,
     );
     format!(
