@@ -7,6 +7,9 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use clap::{Args, Subcommand};
 
@@ -199,10 +202,10 @@ struct Evaluated {
     data: PathBuf,
     rules_file: PathBuf,
     results: Vec<RuleResult>,
-    /// The data text, for line/column of failures (model documents point
-    /// into other files: `None`).
-    text: Option<Rc<str>>,
-    sources: Option<Rc<crate::source::SourceMap>>,
+    /// The data text and its line index, for line/column of failures
+    /// (model documents point into other files: `None`).
+    text: Option<(Arc<str>, Arc<LineIndex>)>,
+    sources: Option<Arc<crate::source::SourceMap>>,
 }
 
 fn validate(a: &ValidateArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
@@ -231,56 +234,68 @@ fn validate(a: &ValidateArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
     if parse_failed {
         return 5;
     }
-    let mut data = Vec::new();
-    for p in &data_paths {
-        match read_data(p) {
-            Ok(d) => data.push(d),
-            Err(e) => {
-                let _ = writeln!(stderr, "error: {e}");
-                return 5;
-            }
-        }
-    }
     let mut evaluated: Vec<Evaluated> = Vec::new();
-    let mut model: Option<(Rc<Val>, Rc<crate::source::SourceMap>)> = None;
-    for (loaded, file) in &rules {
-        match loaded.header.input {
-            InputKind::Model => {
-                let (doc, sources) = model
-                    .get_or_insert_with(|| {
-                        let none = crate::pipeline::Selection {
-                            select: vec!["-".into()],
-                            ignore: Vec::new(),
-                        };
-                        let scan = crate::pipeline::scan(&data_paths, &none, &|_| false);
-                        let analysis = crate::analysis::Analysis::new(&scan.model);
-                        (
-                            super::model_doc::build(&scan.model, &analysis),
-                            Rc::new(scan.sources),
-                        )
-                    })
-                    .clone();
-                evaluated.push(Evaluated {
-                    data: PathBuf::from("model"),
-                    rules_file: loaded.path.clone(),
-                    results: eval::evaluate(file, doc),
-                    text: None,
-                    sources: Some(sources),
-                });
-            }
-            _ => {
-                for d in &data {
-                    let text: Rc<str> = Rc::from(d.text.as_str());
+    // Rules over the model document: one document for all the data.
+    for (loaded, file) in rules
+        .iter()
+        .filter(|(l, _)| l.header.input == InputKind::Model)
+    {
+        let none = crate::pipeline::Selection {
+            select: vec!["-".into()],
+            ignore: Vec::new(),
+        };
+        let scan = crate::pipeline::scan(&data_paths, &none, &|_| false);
+        let analysis = crate::analysis::Analysis::new(&scan.model);
+        let doc = super::model_doc::build(&scan.model, &analysis);
+        evaluated.push(Evaluated {
+            data: PathBuf::from("model"),
+            rules_file: loaded.path.clone(),
+            results: eval::evaluate(file, doc),
+            text: None,
+            sources: Some(Arc::new(scan.sources)),
+        });
+    }
+    // Rules over raw documents: data files in parallel, each thread with
+    // its own parse of the rules (evaluation values are not shared).
+    let raw: Vec<(PathBuf, Arc<str>)> = rules
+        .iter()
+        .filter(|(l, _)| l.header.input != InputKind::Model)
+        .map(|(l, _)| (l.path.clone(), Arc::clone(&l.text)))
+        .collect();
+    let per_file: Vec<Result<Vec<Evaluated>, String>> = data_paths
+        .par_iter()
+        .map_init(
+            || {
+                raw.iter()
+                    .filter_map(|(p, t)| parser::parse(t).ok().map(|f| (p.clone(), f)))
+                    .collect::<Vec<_>>()
+            },
+            |parsed, path| {
+                let d = read_data(path)?;
+                let text: Arc<str> = Arc::from(d.text.as_str());
+                let lines = Arc::new(LineIndex::new(&text));
+                let mut out = Vec::new();
+                for (rules_path, file) in parsed.iter() {
                     for doc in &d.docs {
-                        evaluated.push(Evaluated {
+                        out.push(Evaluated {
                             data: d.path.clone(),
-                            rules_file: loaded.path.clone(),
+                            rules_file: rules_path.clone(),
                             results: eval::evaluate(file, Rc::clone(doc)),
-                            text: Some(Rc::clone(&text)),
+                            text: Some((Arc::clone(&text), Arc::clone(&lines))),
                             sources: None,
                         });
                     }
                 }
+                Ok(out)
+            },
+        )
+        .collect();
+    for r in per_file {
+        match r {
+            Ok(mut e) => evaluated.append(&mut e),
+            Err(e) => {
+                let _ = writeln!(stderr, "error: {e}");
+                return 5;
             }
         }
     }
@@ -303,8 +318,7 @@ fn validate(a: &ValidateArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
 /// (file, line, column) of a failure, 1-based.
 fn locate(e: &Evaluated, span: Option<Span>) -> Option<(String, u32, u32)> {
     let span = span?;
-    if let Some(text) = &e.text {
-        let idx = LineIndex::new(text);
+    if let Some((text, idx)) = &e.text {
         let lc = idx.line_col(text, span.start);
         return Some((e.data.display().to_string(), lc.line, lc.column));
     }
