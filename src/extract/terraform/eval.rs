@@ -1454,8 +1454,24 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 .collect()
         };
         match (name, args.as_slice()) {
-            ("tolist" | "toset", [one]) => match &one.v {
+            ("tolist", [one]) => match &one.v {
                 Val::List(_) => one.v.clone(),
+                _ => unknown(),
+            },
+            // A set keeps each known value once.
+            ("toset", [one]) => match &one.v {
+                Val::List(items) => {
+                    let mut out: Vec<Ev> = Vec::new();
+                    for item in items {
+                        if matches!(item.v, Val::Unknown(_) | Val::OneOf(_)) {
+                            return unknown();
+                        }
+                        if !out.iter().any(|o| o.v == item.v) {
+                            out.push(item.clone());
+                        }
+                    }
+                    Val::List(out)
+                }
                 _ => unknown(),
             },
             ("concat", _) => match lists() {

@@ -1202,3 +1202,58 @@ resource "aws_eks_node_group" "ng" {
         GroupList::Absent
     );
 }
+
+#[test]
+fn common_functions_evaluate_when_their_inputs_are_known() {
+    let text = r#"
+variable "env" { default = "prod" }
+variable "unset" {}
+locals {
+  base    = "10.0.0.0/16"
+  subnet  = cidrsubnet(local.base, 8, 3)
+  v6      = cidrsubnet("2001:db8::/56", 8, 1)
+  name    = format("%s-%s", "eks", var.env)
+  joined  = join(",", ["a", "b"])
+  looked  = lookup({ a = "x" }, "b", "fallback")
+  m       = { a = 1 }
+  tried   = try(local.m.b, local.m.c, "caught")
+  unknown = try(var.unset, "not taken")
+  set     = toset(["a", "a", "b"])
+  bigger  = 3 > 2 && !(var.env == "dev")
+  evens   = [for n in [1, 2, 3, 4] : n if n % 2 == 0]
+  by_key  = { for k, v in { a = 1, b = 2 } : "${k}x" => v * 10 }
+}
+resource "aws_security_group" "r" {
+  name = local.name
+  ingress {
+    from_port   = length(local.set)
+    to_port     = length(local.evens) + local.by_key["bx"]
+    protocol    = local.bigger ? "tcp" : "udp"
+    cidr_blocks = [local.subnet, local.v6]
+    description = "${local.joined}/${local.looked}/${local.tried}"
+  }
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = [local.unknown]
+  }
+}
+"#;
+    let model = one(text);
+    let (_, g) = group(&model, "aws_security_group.r");
+    assert_eq!(
+        summary(&g.ingress),
+        vec![
+            rule(Protocol::Tcp, 2, 22, Peer::cidr("10.0.3.0/24")),
+            rule(Protocol::Tcp, 2, 22, Peer::cidr("2001:db8:0:1::/64")),
+        ]
+    );
+    assert_eq!(
+        g.ingress[0].description.as_deref(),
+        Some("a,b/fallback/caught")
+    );
+    // `try` does not take its fallback for a value that is merely unknown.
+    assert_eq!(g.egress.len(), 1);
+    assert_eq!(g.egress[0].peer, Peer::Unknown);
+}
