@@ -623,6 +623,7 @@ impl Extractor<'_, '_> {
                     fields: &item.val,
                     defaults: &defaults,
                     node_sg: node_sg.clone(),
+                    node_sg_unknown: node_group.unknown,
                     eks_sg: Some(eks_sg),
                 });
             }
@@ -659,6 +660,7 @@ impl Extractor<'_, '_> {
             fields: &fields,
             defaults: &null,
             node_sg: None,
+            node_sg_unknown: false,
             eks_sg: None,
         });
         // The submodule takes the cluster SG as an ID.
@@ -714,6 +716,9 @@ impl Extractor<'_, '_> {
         };
         match custom_template {
             Some(true) => {
+                if spec.node_sg_unknown {
+                    unknown = true;
+                }
                 if let Some(sg) = &spec.node_sg {
                     groups.push(sg.clone());
                 }
@@ -1124,6 +1129,8 @@ struct NodeGroupSpec<'e> {
     fields: &'e Ev,
     defaults: &'e Ev,
     node_sg: Option<GroupRef>,
+    /// Whether the module creates its node group is unknown.
+    node_sg_unknown: bool,
     eks_sg: Option<SgId>,
 }
 
