@@ -43,7 +43,12 @@ node group) and allow them outbound.
 Amazon EKS security group requirements (seed S5, S6).
 "#,
     seed: &["S5", "S6"],
-    formats: &["cloudformation-yaml", "cloudformation-json", "terraform", "eksctl"],
+    formats: &[
+        "cloudformation-yaml",
+        "cloudformation-json",
+        "terraform",
+        "eksctl",
+    ],
     security_severity: "6.0",
 };
 
