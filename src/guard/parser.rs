@@ -371,7 +371,10 @@ fn let_stmt(i: &mut In<'_>) -> PResult<Let> {
         return Err(to_cut(err(i, "`=` or `:=`")));
     }
     ws(i);
-    let value = let_value(i).map_err(to_cut)?;
+    let value = let_value(i).map_err(|e| match e {
+        ErrMode::Backtrack(_) => to_cut(err(i, "a value, a query or a function call")),
+        other => other,
+    })?;
     Ok(Let {
         name: name.to_string(),
         value,
@@ -596,7 +599,10 @@ fn clause(i: &mut In<'_>, ctx: Ctx) -> PResult<Clause> {
         }
     }
     i.reset(&cp2);
-    let query = query(i).map_err(|e| merge(e, err(i, "a clause")))?;
+    let query = query(i).map_err(|e| match e {
+        ErrMode::Backtrack(_) => err(i, "a clause"),
+        other => other,
+    })?;
     let after_query = i.checkpoint();
     spaces(i);
     // A block clause: QUERY { ... } or QUERY !empty { ... }.
