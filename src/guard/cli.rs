@@ -632,7 +632,7 @@ fn run_tests(
             }
         }
         if !fail_lines.is_empty() {
-            out.push_str("  FAILED Rules:\n");
+            out.push_str("  FAIL Rules:\n");
             for l in fail_lines {
                 out.push_str(&l);
                 out.push('\n');
