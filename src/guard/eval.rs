@@ -296,6 +296,15 @@ impl<'f> Evaluator<'f> {
             return Status::Skip;
         };
         if !self.deeper() {
+            self.fail(
+                None,
+                format!(
+                    "rule `{}` is reached through more than {MAX_EVAL_DEPTH} nested rules, blocks or variables",
+                    rule.name
+                ),
+                &None,
+                rule.span,
+            );
             return Status::Fail;
         }
         // Mark as in progress: a rule that refers to itself fails.
