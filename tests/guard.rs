@@ -800,3 +800,35 @@ fn registry_conformance_with_cfn_guard() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("DIFF"), "{text}");
 }
+
+#[test]
+fn terraform_and_eksctl_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let tf = write(
+        dir.path(),
+        "tf.guard",
+        "# eks-sg-lint: input = terraform\n# eks-sg-lint: code = TF001\n\
+         rule tf_private {\n  resource.aws_eks_cluster.*.vpc_config.endpoint_private_access == true << private endpoint off >>\n}\n",
+    );
+    let ek = write(
+        dir.path(),
+        "ek.guard",
+        "# eks-sg-lint: input = eksctl\n# eks-sg-lint: code = EKSCTL001\n\
+         rule named { metadata.name == /^prod-/ << cluster names start with prod- >> }\n",
+    );
+    let set = guard::load_rules(&[PathBuf::from(&tf), PathBuf::from(&ek)]).unwrap();
+    let base = common::testdata("guard/builtin-fixtures/EKS012-public-endpoint-open-to-world");
+    let tf_found = findings_of(&base.join("fail-tf"), &set);
+    assert!(
+        tf_found.contains(&(10, "TF001".to_string())),
+        "{tf_found:?}"
+    );
+    assert!(!findings_of(&base.join("pass-tf"), &set)
+        .iter()
+        .any(|(_, c)| c == "TF001"));
+    let ek_found = findings_of(&base.join("fail-eksctl.yaml"), &set);
+    assert!(
+        ek_found.contains(&(4, "EKSCTL001".to_string())),
+        "{ek_found:?}"
+    );
+}
