@@ -273,7 +273,6 @@ fn validate(a: &ValidateArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
             |parsed, path| {
                 let d = read_data(path)?;
                 let text: Arc<str> = Arc::from(d.text.as_str());
-                let lines = Arc::new(LineIndex::new(&text));
                 let mut out = Vec::new();
                 for (rules_path, file) in parsed.iter() {
                     for doc in &d.docs {
@@ -281,9 +280,19 @@ fn validate(a: &ValidateArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
                             data: d.path.clone(),
                             rules_file: rules_path.clone(),
                             results: eval::evaluate(file, Rc::clone(doc)),
-                            text: Some((Arc::clone(&text), Arc::clone(&lines))),
+                            text: None,
                             sources: None,
                         });
+                    }
+                }
+                // Lines are indexed only for files with failures to locate.
+                let failed = out
+                    .iter()
+                    .any(|e| e.results.iter().any(|r| !r.failures.is_empty()));
+                if failed {
+                    let lines = Arc::new(LineIndex::new(&text));
+                    for e in &mut out {
+                        e.text = Some((Arc::clone(&text), Arc::clone(&lines)));
                     }
                 }
                 Ok(out)
