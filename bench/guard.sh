@@ -42,31 +42,36 @@ done
   for i in $(seq 1 1000); do cluster "Cluster$i" $([ $((i % 2)) -eq 0 ] && echo true || echo false); done
 } > "$work/large.yaml"
 
-# median wall seconds of a command (output discarded; exit 19 is expected)
-measure() {
-  local times=()
-  for _ in $(seq "$runs"); do
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || true
-    t1=$(date +%s.%N)
-    times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
-  done
-  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+# wall seconds of one run (output discarded; exit 19 is expected)
+once() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@" >/dev/null 2>&1 || true
+  t1=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
 }
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+# The two tools run alternately, so that load from other processes on a
+# shared machine falls on both alike; each column is the median.
 row() { # LABEL DATA
-  local o r
-  o=$(measure "$ours" guard validate -r "$work/rule.guard" -d "$2")
-  if command -v "$cfn" >/dev/null 2>&1; then
-    r=$(measure "$cfn" validate -r "$work/rule.guard" -d "$2")
-    awk -v l="$1" -v o="$o" -v r="$r" 'BEGIN { printf "| %s | %.3f s | %.3f s | %s |\n", l, o, r, (o > 0 ? sprintf("%.1fx", r / o) : "n/a") }'
+  local o=() r=() have_cfn=0
+  command -v "$cfn" >/dev/null 2>&1 && have_cfn=1
+  for _ in $(seq "$runs"); do
+    o+=("$(once "$ours" guard validate -r "$work/rule.guard" -d "$2")")
+    [ $have_cfn -eq 1 ] && r+=("$(once "$cfn" validate -r "$work/rule.guard" -d "$2")")
+  done
+  local om rm
+  om=$(printf '%s\n' "${o[@]}" | median)
+  if [ $have_cfn -eq 1 ]; then
+    rm=$(printf '%s\n' "${r[@]}" | median)
+    awk -v l="$1" -v o="$om" -v r="$rm" 'BEGIN { printf "| %s | %.3f s | %.3f s | %s |\n", l, o, r, (o > 0 ? sprintf("%.1fx", r / o) : "n/a") }'
   else
-    awk -v l="$1" -v o="$o" 'BEGIN { printf "| %s | %.3f s | (cfn-guard not found) | |\n", l, o }'
+    awk -v l="$1" -v o="$om" 'BEGIN { printf "| %s | %.3f s | (cfn-guard not found) | |\n", l, o }'
   fi
 }
 
-echo "guard validate: eks-sg-lint $("$ours" --version | awk '{print $2}') vs $("$cfn" --version 2>/dev/null || echo cfn-guard absent), $(nproc) cores, $(date -u +%Y-%m-%d), median of $runs runs"
+echo "guard validate: eks-sg-lint $("$ours" --version | awk '{print $2}') vs $("$cfn" --version 2>/dev/null || echo cfn-guard absent), $(nproc) cores, $(date -u +%Y-%m-%d), median of $runs alternating runs"
 echo
 echo "| input | eks-sg-lint | cfn-guard | cfn-guard / eks-sg-lint |"
 echo "|---|---|---|---|"
