@@ -21,7 +21,7 @@ fn the_action_step_writes_sarif_outputs_and_annotations() {
             .env("INPUT_PATH", path)
             .env("INPUT_FORMAT", "human")
             .env("INPUT_FAIL_ON", fail_on)
-            .env("INPUT_ARGS", "--ignore EKS010")
+            .env("INPUT_ARGS", "--ignore EKS010,EKS012")
             .env("INPUT_CONFIG", "")
             .output()
             .unwrap()

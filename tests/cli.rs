@@ -86,7 +86,7 @@ fn human_output_names_file_line_code_and_help() {
     );
     assert!(text.contains("no outbound TCP 53 rule"), "{text}");
     assert!(
-        text.contains("Found 4 findings in 1 file: 4 errors, 0 warnings, 0 notes."),
+        text.contains("Found 5 findings in 1 file: 4 errors, 1 warning, 0 notes."),
         "{text}"
     );
     let clean = run(&["check", PASS]);
@@ -103,8 +103,9 @@ fn json_output_has_the_documented_shape() {
     assert_eq!(doc["version"], 1);
     assert_eq!(doc["tool"]["name"], "eks-sg-lint");
     let findings = doc["findings"].as_array().unwrap();
-    // Two EKS003 on the egress list, two EKS007 (DNS) on the node group.
-    assert_eq!(findings.len(), 4);
+    // Two EKS003 on the egress list, EKS012 (public endpoint open) on the
+    // cluster, two EKS007 (DNS) on the node group.
+    assert_eq!(findings.len(), 5);
     let f = &findings[0];
     assert_eq!(f["code"], "EKS003");
     assert_eq!(f["name"], "cluster-security-group-egress-below-minimum");
@@ -114,8 +115,10 @@ fn json_output_has_the_documented_shape() {
     assert_eq!(f["start"]["column"], 7);
     assert_eq!(f["resource"], "SharedSecurityGroup");
     assert!(f["end"]["line"].as_u64().unwrap() >= 11);
-    assert_eq!(findings[3]["code"], "EKS007");
-    assert_eq!(findings[3]["start"]["line"], 43);
+    assert_eq!(findings[2]["code"], "EKS012");
+    assert_eq!(findings[2]["level"], "warning");
+    assert_eq!(findings[4]["code"], "EKS007");
+    assert_eq!(findings[4]["start"]["line"], 43);
     assert_eq!(doc["summary"]["errors"], 4);
     assert_eq!(doc["summary"]["files"], 1);
 }
@@ -127,15 +130,22 @@ fn select_and_ignore() {
         Some(1)
     );
     assert_eq!(
-        run(&["check", "--ignore", "EKS003,EKS007", FAIL])
+        run(&["check", "--ignore", "EKS003,EKS007,EKS012", FAIL])
             .status
             .code(),
         Some(0)
     );
     assert_eq!(
-        run(&["check", "--ignore", "EKS003", "--ignore", "EKS007", FAIL])
-            .status
-            .code(),
+        run(&[
+            "check",
+            "--ignore",
+            "EKS003",
+            "--ignore",
+            "EKS007,EKS012",
+            FAIL
+        ])
+        .status
+        .code(),
         Some(0)
     );
     assert_eq!(

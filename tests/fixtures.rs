@@ -12,8 +12,17 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use eks_sg_lint::finding::RuleMeta;
 use eks_sg_lint::pipeline::{scan, Selection};
-use eks_sg_lint::rules::RULES;
+
+/// Every rule: the Rust rules and the built-in Guard rules.
+fn all_rules() -> Vec<&'static RuleMeta> {
+    let mut metas = eks_sg_lint::rules::metas();
+    metas.extend(eks_sg_lint::guard::metas(
+        &eks_sg_lint::guard::RuleSet::default(),
+    ));
+    metas
+}
 
 /// A fixture: a file, or a directory (one Terraform module).
 fn fixtures() -> Vec<PathBuf> {
@@ -206,24 +215,24 @@ fn format_of(fixture: &Path) -> &'static str {
 #[test]
 fn every_rule_has_passing_and_failing_fixtures_for_each_format() {
     let mut missing = Vec::new();
-    for rule in RULES {
-        let dir = common::testdata("rules").join(format!("{}-{}", rule.meta.code, rule.meta.name));
+    for meta in all_rules() {
+        let dir = common::testdata("rules").join(format!("{}-{}", meta.code, meta.name));
         if !dir.is_dir() {
-            missing.push(format!("{}: no folder {}", rule.meta.code, dir.display()));
+            missing.push(format!("{}: no folder {}", meta.code, dir.display()));
             continue;
         }
         let entries: Vec<PathBuf> = sorted_entries(&dir)
             .into_iter()
             .filter(|p| !p.to_string_lossy().ends_with(".expect"))
             .collect();
-        for format in rule.meta.formats {
+        for format in meta.formats {
             for kind in ["pass", "fail"] {
                 let found = entries.iter().any(|p| {
                     p.file_name().unwrap().to_string_lossy().starts_with(kind)
                         && format_of(p) == *format
                 });
                 if !found {
-                    missing.push(format!("{}: no {kind} fixture in {format}", rule.meta.code));
+                    missing.push(format!("{}: no {kind} fixture in {format}", meta.code));
                 }
             }
         }
@@ -236,9 +245,9 @@ fn fixture_folders_match_registered_rules() {
     for dir in sorted_entries(&common::testdata("rules")) {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         assert!(
-            RULES
+            all_rules()
                 .iter()
-                .any(|r| name == format!("{}-{}", r.meta.code, r.meta.name)),
+                .any(|m| name == format!("{}-{}", m.code, m.name)),
             "{name} names no registered rule"
         );
     }

@@ -817,7 +817,7 @@ fn terraform_and_eksctl_inputs() {
          rule named { metadata.name == /^prod-/ << cluster names start with prod- >> }\n",
     );
     let set = guard::load_rules(&[PathBuf::from(&tf), PathBuf::from(&ek)]).unwrap();
-    let base = common::testdata("guard/builtin-fixtures/EKS012-public-endpoint-open-to-world");
+    let base = common::testdata("rules/EKS012-public-endpoint-open-to-world");
     let tf_found = findings_of(&base.join("fail-tf"), &set);
     assert!(
         tf_found.contains(&(10, "TF001".to_string())),

@@ -157,18 +157,8 @@ pub fn metas(user: &RuleSet) -> Vec<&'static RuleMeta> {
     out
 }
 
-/// Whether `check` runs the built-in rule files. Off until the shared
-/// fixture harness and the README table take EKS012–EKS015 in (the
-/// existing fixtures do not mark the EKS012 findings their clusters
-/// carry); `builtin::loaded()` is tested on its own meanwhile.
-const SHIP_BUILTINS: bool = false;
-
 fn builtins() -> &'static [LoadedRules] {
-    if SHIP_BUILTINS {
-        builtin::loaded()
-    } else {
-        &[]
-    }
+    builtin::loaded()
 }
 
 /// Runs the built-in Guard rules and the user's rules.

@@ -4,7 +4,7 @@ variable "cluster_name" {
 }
 
 # No security_group_ids in vpc_config.
-resource "aws_eks_cluster" "demo" {
+resource "aws_eks_cluster" "demo" { # expect: EKS012
   name     = var.cluster_name
   role_arn = "arn:aws:iam::111122223333:role/eks-cluster"
 
@@ -14,7 +14,7 @@ resource "aws_eks_cluster" "demo" {
 }
 
 # An empty list.
-resource "aws_eks_cluster" "empty" {
+resource "aws_eks_cluster" "empty" { # expect: EKS012
   name     = "${var.cluster_name}-empty"
   role_arn = "arn:aws:iam::111122223333:role/eks-cluster"
 

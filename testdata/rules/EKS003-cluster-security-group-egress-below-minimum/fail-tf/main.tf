@@ -33,7 +33,7 @@ resource "aws_security_group" "silent" { # expect: EKS003, EKS003, EKS003, EKS00
   }
 }
 
-resource "aws_eks_cluster" "demo" {
+resource "aws_eks_cluster" "demo" { # expect: EKS012
   name     = "demo"
   role_arn = "arn:aws:iam::111122223333:role/eks-cluster"
 

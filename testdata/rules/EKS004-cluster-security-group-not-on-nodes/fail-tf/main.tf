@@ -35,7 +35,7 @@ resource "aws_vpc_security_group_egress_rule" "internal_to_itself" {
   to_port                      = 443
 }
 
-resource "aws_eks_cluster" "demo" {
+resource "aws_eks_cluster" "demo" { # expect: EKS012
   name     = "demo"
   role_arn = "arn:aws:iam::111122223333:role/eks-cluster"
 

@@ -47,7 +47,7 @@ resource "aws_vpc_security_group_egress_rule" "nodes_all" {
   ip_protocol       = "-1"
 }
 
-resource "aws_eks_cluster" "demo" {
+resource "aws_eks_cluster" "demo" { # expect: EKS012
   name     = "demo"
   role_arn = "arn:aws:iam::111122223333:role/eks-cluster"
 

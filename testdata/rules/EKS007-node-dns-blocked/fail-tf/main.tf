@@ -48,7 +48,7 @@ resource "aws_security_group" "nodes" {
   }
 }
 
-resource "aws_eks_cluster" "demo" {
+resource "aws_eks_cluster" "demo" { # expect: EKS012
   name     = "demo"
   role_arn = "arn:aws:iam::111122223333:role/eks-cluster"
 
