@@ -2,7 +2,7 @@
 //! go from a set of groups S to a set D? Allowed, blocked or unknown, with
 //! the rules or groups that decided it so a finding can point at them.
 
-use super::{effective_egress, Membership};
+use super::{default_egress, Membership};
 use crate::model::{GroupRef, Model, Peer, Presence, Protocol, SgId, SgRule};
 
 /// The two sides of a flow.
@@ -100,14 +100,22 @@ fn side_verdict(
         if sg.rules_incomplete {
             all_known = false;
         }
-        let rules = match side {
-            Side::Egress => effective_egress(model, *id),
-            Side::Ingress => sg.ingress.clone(),
+        // Borrowed, not cloned: EKS007 evaluates every pair of node groups.
+        let defaults = match side {
+            Side::Egress => default_egress(sg),
+            Side::Ingress => Vec::new(),
         };
-        for rule in rules {
-            match rule_says(&rule, *id, other, protocol, port) {
+        let written = match side {
+            Side::Egress => &sg.egress,
+            Side::Ingress => &sg.ingress,
+        };
+        for rule in written.iter().chain(&defaults) {
+            match rule_says(rule, *id, other, protocol, port) {
                 RuleSays::Proves if proving.is_none() => {
-                    proving = Some(DecidingRule { group: *id, rule });
+                    proving = Some(DecidingRule {
+                        group: *id,
+                        rule: rule.clone(),
+                    });
                 }
                 RuleSays::Proves => {}
                 RuleSays::MayAllow => may_allow = true,

@@ -8,7 +8,7 @@ pub mod matrix;
 
 use crate::model::{
     ClusterId, ClusterLink, ClusterSgAttachment, DefaultEgress, Direction, GroupList, GroupRef,
-    Known, Model, NodeGroupId, Peer, PortRange, Presence, Protocol, SgId, SgRule,
+    Known, Model, NodeGroupId, Peer, PortRange, Presence, Protocol, SecurityGroup, SgId, SgRule,
 };
 
 /// A set of groups, and whether the set is known to be complete.
@@ -203,21 +203,29 @@ fn link_cluster(model: &Model, link: &ClusterLink) -> Option<ClusterId> {
 pub fn effective_egress(model: &Model, group: SgId) -> Vec<SgRule> {
     let sg = model.group(group);
     let mut rules = sg.egress.clone();
-    if !sg.inline_egress_declared && sg.default_egress == DefaultEgress::AllowAll {
-        for cidr in ["0.0.0.0/0", "::/0"] {
-            rules.push(SgRule {
-                direction: Direction::Egress,
-                protocol: Protocol::All,
-                ports: PortRange::ALL,
-                peer: Peer::cidr(cidr),
-                span: sg.egress_span.unwrap_or(sg.span),
-                presence: Presence::Always,
-                description: Some("default egress: all traffic".into()),
-                implicit: true,
-            });
-        }
-    }
+    rules.extend(default_egress(sg));
     rules
+}
+
+/// The rules a group's format adds when the user wrote no egress of its own
+/// (AWS's allow-all to `0.0.0.0/0` and `::/0`), or none.
+pub fn default_egress(sg: &SecurityGroup) -> Vec<SgRule> {
+    if sg.inline_egress_declared || sg.default_egress != DefaultEgress::AllowAll {
+        return Vec::new();
+    }
+    ["0.0.0.0/0", "::/0"]
+        .into_iter()
+        .map(|cidr| SgRule {
+            direction: Direction::Egress,
+            protocol: Protocol::All,
+            ports: PortRange::ALL,
+            peer: Peer::cidr(cidr),
+            span: sg.egress_span.unwrap_or(sg.span),
+            presence: Presence::Always,
+            description: Some("default egress: all traffic".into()),
+            implicit: true,
+        })
+        .collect()
 }
 
 /// Whether a rule's peer is `group` itself (a self rule or a reference to
