@@ -403,15 +403,8 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
     }
 }
 
-/// Every rule: the Rust rules and the built-in Guard rules.
-fn all_rules() -> Vec<&'static crate::finding::RuleMeta> {
-    let mut metas = rules::metas();
-    metas.extend(crate::guard::metas(&crate::guard::RuleSet::default()));
-    metas
-}
-
 fn list_rules(args: &RulesArgs, stdout: &mut dyn Write) -> i32 {
-    let metas = all_rules();
+    let metas = rules::all_metas();
     let text = match args.format {
         RulesFormat::Table => {
             let width = metas.iter().map(|m| m.name.len()).max().unwrap_or(0);
@@ -455,7 +448,7 @@ fn list_rules(args: &RulesArgs, stdout: &mut dyn Write) -> i32 {
 }
 
 fn explain(args: &ExplainArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
-    let metas = all_rules();
+    let metas = rules::all_metas();
     let Some(meta) = metas.iter().find(|m| {
         m.code.eq_ignore_ascii_case(args.code.trim())
             || m.name.eq_ignore_ascii_case(args.code.trim())

@@ -17,11 +17,7 @@ use eks_sg_lint::pipeline::{scan, Selection};
 
 /// Every rule: the Rust rules and the built-in Guard rules.
 fn all_rules() -> Vec<&'static RuleMeta> {
-    let mut metas = eks_sg_lint::rules::metas();
-    metas.extend(eks_sg_lint::guard::metas(
-        &eks_sg_lint::guard::RuleSet::default(),
-    ));
-    metas
+    eks_sg_lint::rules::all_metas()
 }
 
 /// A fixture: a file, or a directory (one Terraform module).

@@ -10,11 +10,7 @@ const START: &str =
 const END: &str = "<!-- rules:end -->";
 
 fn table() -> String {
-    let mut metas = eks_sg_lint::rules::metas();
-    metas.extend(eks_sg_lint::guard::metas(
-        &eks_sg_lint::guard::RuleSet::default(),
-    ));
-    eks_sg_lint::rules::markdown_table(&metas)
+    eks_sg_lint::rules::markdown_table(&eks_sg_lint::rules::all_metas())
 }
 
 #[test]

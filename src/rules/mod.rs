@@ -87,6 +87,14 @@ pub fn metas() -> Vec<&'static RuleMeta> {
     RULES.iter().map(|r| r.meta).collect()
 }
 
+/// Every shipped rule: the Rust rules and the built-in Guard rules (for
+/// listings, `explain`, the README table and the fixture meta-tests).
+pub fn all_metas() -> Vec<&'static RuleMeta> {
+    let mut metas = metas();
+    metas.extend(crate::guard::metas(&crate::guard::RuleSet::default()));
+    metas
+}
+
 /// The Markdown table of rules the README carries.
 pub fn markdown_table(metas: &[&RuleMeta]) -> String {
     let mut out = String::from(
