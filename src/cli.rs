@@ -16,6 +16,7 @@ use crate::pipeline::{self, Selection};
 use crate::report::graph::{ClusterGraph, GraphFormat};
 use crate::report::{self, human::Style, OutputFormat, Report};
 use crate::rules;
+use crate::source::FileId;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -279,11 +280,13 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         // A `.tf` file named alone (as pre-commit passes them) is read with
         // the rest of its module, and reported on alone.
         let sources = &scan.sources;
-        scan.findings.retain(|f| {
-            sources.get(f.span.file).is_none_or(|file| {
+        let reported = |file: FileId| {
+            sources.get(file).is_none_or(|file| {
                 file.path.extension().is_none_or(|e| e != "tf") || given_tf.contains(&file.path)
             })
-        });
+        };
+        scan.findings.retain(|f| reported(f.span.file));
+        scan.notices.retain(|n| reported(n.span.file));
     }
     for skipped in &scan.skipped {
         let _ = writeln!(
@@ -355,6 +358,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         sources: &scan.sources,
         rules: &metas,
         files_analyzed: scan.files_analyzed,
+        notices: &scan.notices,
     };
     let style = if args.output.is_none() && std::io::stdout().is_terminal() {
         if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {

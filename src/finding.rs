@@ -87,6 +87,17 @@ pub struct Suppression {
     pub span: Span,
 }
 
+/// A remark about the run rather than the infrastructure: a suppression
+/// that suppresses nothing. Reported as a note; it never fails a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub span: Span,
+    /// What is wrong (lower case start, no trailing period).
+    pub message: String,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
 impl Finding {
     pub fn new(meta: &RuleMeta, span: Span, message: impl Into<String>) -> Self {
         Finding {

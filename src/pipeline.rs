@@ -1,7 +1,7 @@
 //! The pipeline: discover -> parse -> extract -> model -> analyze -> check.
 //! Reporting is left to the caller.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::analysis::Analysis;
 use crate::discover::{self, Candidate, Sniffed};
 use crate::extract;
-use crate::finding::{Finding, RuleMeta};
+use crate::finding::{Finding, Notice, RuleMeta};
 use crate::guard;
 use crate::model::Model;
 use crate::rules::{self, eks000_parse_error, Context};
@@ -71,6 +71,8 @@ pub struct Scan {
     pub skipped: Vec<Problem>,
     /// Files analyzed (infrastructure code, parsed or not).
     pub files_analyzed: usize,
+    /// Suppressions that suppress nothing.
+    pub notices: Vec<Notice>,
 }
 
 /// A read file, before it gets a [`FileId`].
@@ -182,14 +184,20 @@ pub fn scan_with_vars(
     let mut terraform_plans: Vec<(FileId, &Node)> = Vec::new();
     let mut cloudformation_docs: Vec<(FileId, &Node)> = Vec::new();
     let mut eksctl_docs: Vec<(FileId, &Node)> = Vec::new();
+    // Files whose suppressions can be judged: parsed and analyzed.
+    let mut judged: HashSet<FileId> = HashSet::new();
     for (id, p) in &parsed {
         match p {
             Parsed::NotIac => continue,
             Parsed::Error(e) => findings.push(eks000_parse_error::finding(e.span, &e.message)),
             Parsed::CloudFormation(docs) => {
                 cloudformation_docs.extend(docs.iter().map(|d| (*id, d)));
+                judged.insert(*id);
             }
-            Parsed::Eksctl(docs) => eksctl_docs.extend(docs.iter().map(|d| (*id, d))),
+            Parsed::Eksctl(docs) => {
+                eksctl_docs.extend(docs.iter().map(|d| (*id, d)));
+                judged.insert(*id);
+            }
             Parsed::Terraform(node) => {
                 let dir = sources
                     .get(*id)
@@ -203,6 +211,7 @@ pub fn scan_with_vars(
                 if loaded {
                     continue;
                 }
+                judged.insert(*id);
             }
             Parsed::TerraformVars(node) => {
                 let Some(path) = sources.get(*id).map(|f| f.path.clone()) else {
@@ -271,15 +280,30 @@ pub fn scan_with_vars(
         .filter(|(_, candidate, _)| *candidate != Candidate::Json)
         .map(|(id, _, _)| *id)
         .collect();
-    crate::suppress::apply(
+    let known: Vec<&str> = rules::metas()
+        .into_iter()
+        .chain(guard::metas(user_rules))
+        .map(|m| m.code)
+        .collect();
+    scan.notices = crate::suppress::apply(
         &mut findings,
         &scan.sources,
         &model,
         &cloudformation_docs,
         &comment_files,
+        &crate::suppress::Judge {
+            files: &judged,
+            known: &known,
+            ran: &|code| selection.is_selected(code),
+        },
     );
     sort_findings(&mut findings, &scan.sources);
     findings.dedup();
+    let sources = &scan.sources;
+    scan.notices.sort_by_cached_key(|n| {
+        let display = sources.get(n.span.file).map_or("", |s| s.display.as_str());
+        (display.to_string(), n.span.start)
+    });
     scan.findings = findings;
     scan.model = model;
     scan

@@ -7,11 +7,12 @@
 //!   `{code: EKS003, reason: ...}`.
 //!
 //! Suppressed findings are marked, not dropped: SARIF lists them with their
-//! justification.
+//! justification. A suppression that suppresses nothing is reported as a
+//! [`Notice`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use crate::finding::{Finding, Suppression};
+use crate::finding::{Finding, Notice, Suppression};
 use crate::model::Model;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::Node;
@@ -90,7 +91,10 @@ pub struct MetadataIgnore {
     pub resource: String,
     /// Codes, each with its reason.
     pub codes: Vec<(String, Option<String>)>,
+    /// The whole `eks-sg-lint` block.
     pub span: Span,
+    /// Its `ignore` value.
+    pub ignore_span: Span,
 }
 
 /// `Metadata.eks-sg-lint.ignore` of each resource of a CloudFormation
@@ -109,7 +113,8 @@ pub fn metadata_directives(doc: &Node) -> Vec<MetadataIgnore> {
             .and_then(Node::as_str)
             .map(str::to_string);
         let mut codes = Vec::new();
-        match meta.get("ignore") {
+        let ignore = meta.get("ignore");
+        match ignore {
             Some(node) if node.as_seq().is_some() => {
                 for item in node.as_seq().unwrap_or(&[]) {
                     if let Some(code) = item.as_str() {
@@ -136,6 +141,7 @@ pub fn metadata_directives(doc: &Node) -> Vec<MetadataIgnore> {
                 resource: resource.key.clone(),
                 codes,
                 span: meta.span,
+                ignore_span: ignore.map_or(meta.span, |n| n.span),
             });
         }
     }
@@ -146,14 +152,33 @@ fn code_matches(pattern: &str, code: &str) -> bool {
     pattern == "ALL" || code.eq_ignore_ascii_case(pattern)
 }
 
-/// Marks the findings that a directive suppresses.
+/// A suppression with, per code, whether it suppressed a finding.
+type Tracked<T> = (T, Vec<bool>);
+
+/// Which suppressions can be judged unused, and how.
+pub struct Judge<'a> {
+    /// Files whose suppressions are judged: those analyzed and reported on
+    /// (a file that did not parse, or one read only for its module, is not).
+    pub files: &'a HashSet<FileId>,
+    /// Every rule code the run knows (built-in and the user's).
+    pub known: &'a [&'a str],
+    /// Whether a code's rule ran: a suppression of a rule that did not run
+    /// cannot be judged.
+    pub ran: &'a dyn Fn(&str) -> bool,
+}
+
+/// Marks the findings that a directive suppresses, and returns a notice for
+/// each directive (in a file `judge` covers) that suppresses nothing: one
+/// naming codes whose rules ran and found nothing there, codes that are no
+/// rule's, or no code at all.
 pub fn apply<'a>(
     findings: &mut [Finding],
     sources: &SourceMap,
     model: &'a Model,
     cloudformation: &[(FileId, &Node)],
     comment_files: &[FileId],
-) {
+    judge: &Judge,
+) -> Vec<Notice> {
     // The first line of each resource, by (file, name).
     let mut resource_lines: HashMap<(FileId, &str), u32> = HashMap::new();
     let mut note = |name: &'a str, span: Span| {
@@ -172,21 +197,30 @@ pub fn apply<'a>(
     for g in model.groups.iter().filter(|g| g.is_defined_in_scan()) {
         note(&g.name, g.span);
     }
-    let mut by_file: HashMap<FileId, Vec<Directive>> = HashMap::new();
+    // Each directive with, per code, whether it suppressed a finding.
+    let mut by_file: HashMap<FileId, Vec<Tracked<Directive>>> = HashMap::new();
     for &file in comment_files {
         if let Some(source) = sources.get(file) {
             if source.text.contains(MARKER) {
-                by_file.insert(file, comment_directives(file, &source.text));
+                let directives = comment_directives(file, &source.text)
+                    .into_iter()
+                    .map(|d| {
+                        let used = vec![false; d.codes.len()];
+                        (d, used)
+                    })
+                    .collect();
+                by_file.insert(file, directives);
             }
         }
     }
-    let mut metadata: HashMap<(FileId, String), Vec<MetadataIgnore>> = HashMap::new();
+    let mut metadata: HashMap<(FileId, String), Vec<Tracked<MetadataIgnore>>> = HashMap::new();
     for (file, doc) in cloudformation {
         for ignore in metadata_directives(doc) {
+            let used = vec![false; ignore.codes.len()];
             metadata
                 .entry((*file, ignore.resource.clone()))
                 .or_default()
-                .push(ignore);
+                .push((ignore, used));
         }
     }
     for finding in findings.iter_mut() {
@@ -199,34 +233,137 @@ pub fn apply<'a>(
             .resource
             .as_deref()
             .and_then(|r| resource_lines.get(&(file, r)).copied());
-        let applies = |d: &Directive| {
-            let at = |l: u32| d.line == l || d.line + 1 == l;
-            d.codes.iter().any(|c| code_matches(c, finding.code))
-                && (at(line) || resource_line.is_some_and(at))
-        };
-        if let Some(d) = by_file
-            .get(&file)
-            .and_then(|ds| ds.iter().find(|d| applies(d)))
-        {
-            finding.suppression = Some(Suppression {
-                reason: d.reason.clone(),
-                span: d.span,
-            });
-            continue;
-        }
-        if let Some(resource) = &finding.resource {
-            let hit = metadata.get(&(file, resource.clone())).and_then(|blocks| {
-                blocks.iter().find_map(|b| {
-                    b.codes
-                        .iter()
-                        .find(|(c, _)| code_matches(c, finding.code))
-                        .map(|(_, reason)| (reason.clone(), b.span))
-                })
-            });
-            if let Some((reason, span)) = hit {
-                finding.suppression = Some(Suppression { reason, span });
+        let at = |d: &Directive, l: u32| d.line == l || d.line + 1 == l;
+        // Every directive that applies counts as used; the first one is
+        // the finding's suppression.
+        for (d, used) in by_file.get_mut(&file).into_iter().flatten() {
+            if !(at(d, line) || resource_line.is_some_and(|l| at(d, l))) {
+                continue;
+            }
+            for (code, used) in d.codes.iter().zip(used.iter_mut()) {
+                if code_matches(code, finding.code) {
+                    *used = true;
+                    if finding.suppression.is_none() {
+                        finding.suppression = Some(Suppression {
+                            reason: d.reason.clone(),
+                            span: d.span,
+                        });
+                    }
+                }
             }
         }
+        let Some(resource) = &finding.resource else {
+            continue;
+        };
+        for (block, used) in metadata
+            .get_mut(&(file, resource.clone()))
+            .into_iter()
+            .flatten()
+        {
+            for ((code, reason), used) in block.codes.iter().zip(used.iter_mut()) {
+                if code_matches(code, finding.code) {
+                    *used = true;
+                    if finding.suppression.is_none() {
+                        finding.suppression = Some(Suppression {
+                            reason: reason.clone(),
+                            span: block.span,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    let mut notices = Vec::new();
+    for (file, directives) in &by_file {
+        if !judge.files.contains(file) {
+            continue;
+        }
+        for (d, used) in directives {
+            let codes: Vec<&str> = d.codes.iter().map(String::as_str).collect();
+            notices.extend(unused_notice(d.span, &codes, used, judge));
+        }
+    }
+    for ((file, _), blocks) in &metadata {
+        if !judge.files.contains(file) {
+            continue;
+        }
+        for (block, used) in blocks {
+            let codes: Vec<&str> = block.codes.iter().map(|(c, _)| c.as_str()).collect();
+            notices.extend(unused_notice(block.ignore_span, &codes, used, judge));
+        }
+    }
+    notices.sort_by_key(|n| (n.span.file, n.span.start));
+    notices
+}
+
+/// The notice for one directive whose `codes` were `used` or not, if it
+/// has something to say.
+fn unused_notice(span: Span, codes: &[&str], used: &[bool], judge: &Judge) -> Option<Notice> {
+    if codes.is_empty() {
+        return Some(Notice {
+            span,
+            message: "suppression names no rule code".into(),
+            help: Some(
+                "write the codes after the marker: `# eks-sg-lint: ignore EKS003 <reason>`".into(),
+            ),
+        });
+    }
+    let mut unknown = Vec::new();
+    let mut unused = Vec::new();
+    for (&code, &used) in codes.iter().zip(used) {
+        if used {
+            continue;
+        }
+        if code == "ALL" {
+            // Decidable only when every rule ran.
+            if judge.known.iter().all(|c| (judge.ran)(c)) {
+                unused.push(code);
+            }
+        } else if !judge.known.iter().any(|c| c.eq_ignore_ascii_case(code)) {
+            unknown.push(code);
+        } else if (judge.ran)(code) {
+            unused.push(code);
+        }
+    }
+    let list = |codes: &[&str]| codes.join(", ");
+    match (unknown.is_empty(), unused.is_empty()) {
+        (true, true) => None,
+        (false, true) => Some(Notice {
+            span,
+            message: format!("suppression names {}", unknown_codes(&unknown)),
+            help: Some("`eks-sg-lint rules` lists the codes".into()),
+        }),
+        (true, false) => Some(Notice {
+            span,
+            message: format!("unused suppression: no {} finding here", list(&unused)),
+            help: Some(format!(
+                "remove {} from the suppression, or the suppression itself",
+                list(&unused)
+            )),
+        }),
+        (false, false) => Some(Notice {
+            span,
+            message: format!(
+                "unused suppression: no {} finding here; it also names {}",
+                list(&unused),
+                unknown_codes(&unknown)
+            ),
+            help: Some(format!(
+                "remove {} and {} from the suppression",
+                list(&unused),
+                list(&unknown)
+            )),
+        }),
+    }
+}
+
+/// `EKS099, which is no rule's code` / `EKS098, EKS099, which are no rules' codes`.
+fn unknown_codes(codes: &[&str]) -> String {
+    if codes.len() == 1 {
+        format!("{}, which is no rule's code", codes[0])
+    } else {
+        format!("{}, which are no rules' codes", codes.join(", "))
     }
 }
 

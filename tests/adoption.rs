@@ -287,3 +287,145 @@ fn github_annotations() {
         lines[0]
     );
 }
+
+/// `kind@line: message` of each notice in a JSON report.
+fn notices(out: &Output) -> Vec<String> {
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["notices"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|n| {
+                    format!(
+                        "{}@{}: {}",
+                        n["kind"].as_str().unwrap(),
+                        n["start"]["line"],
+                        n["message"].as_str().unwrap()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn suppressions_that_suppress_nothing_are_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = copy(FAIL_YAML, &dir.path().join("c.yaml"));
+    let edited = text
+        .replace(
+            "      SecurityGroupEgress: # expect: EKS003, EKS003",
+            "      SecurityGroupEgress: # eks-sg-lint: ignore EKS003 DNS goes through the cache",
+        )
+        .replace(
+            "  Nodes: # expect: EKS007, EKS007",
+            "  # eks-sg-lint: ignore EKS007, EKS008, EKS099 stale\n  Nodes:",
+        )
+        .replacen(
+            "    Type: AWS::EC2::SecurityGroup\n",
+            "    Type: AWS::EC2::SecurityGroup # eks-sg-lint: ignore\n",
+            1,
+        )
+        // EKS012 does not run here (see run_in): not judged.
+        .replace(
+            "  Cluster: # expect: EKS012",
+            "  Cluster: # eks-sg-lint: ignore EKS012",
+        );
+    std::fs::write(dir.path().join("c.yaml"), &edited).unwrap();
+    let out = run_in(dir.path(), &["check", "--format", "json", "c.yaml"]);
+    // Notes about suppressions do not fail the run.
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(codes(&out), Vec::<String>::new());
+    assert_eq!(
+        notices(&out),
+        [
+            "unused-suppression@7: suppression names no rule code",
+            "unused-suppression@43: unused suppression: no EKS008 finding here; it also names EKS099, which is no rule's code",
+        ]
+    );
+    // A rule that did not run is not judged: with only EKS007 selected,
+    // EKS008 is not reported unused, EKS099 still is no code.
+    let out = run_in(
+        dir.path(),
+        &["check", "--format", "json", "--select", "EKS007", "c.yaml"],
+    );
+    assert_eq!(
+        notices(&out)[1],
+        "unused-suppression@43: suppression names EKS099, which is no rule's code"
+    );
+
+    // Every format shows them.
+    let out = run_in(dir.path(), &["check", "c.yaml"]);
+    let human = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        human.contains("c.yaml:43:3: note unused-suppression"),
+        "{human}"
+    );
+    assert!(
+        human.ends_with("No findings in 1 file; 2 suppressions suppress nothing.\n"),
+        "{human}"
+    );
+    let out = run_in(dir.path(), &["check", "--format", "github", "c.yaml"]);
+    let github = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        github.contains("::notice file=c.yaml,line=43,endLine=43,col=3,endColumn=53,title=eks-sg-lint unused-suppression::unused suppression: no EKS008 finding here"),
+        "{github}"
+    );
+    let out = run_in(dir.path(), &["check", "--format", "sarif", "c.yaml"]);
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = &sarif["runs"][0]["invocations"][0]["toolConfigurationNotifications"];
+    assert_eq!(notes.as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        notes[1]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        43
+    );
+    assert_eq!(notes[1]["descriptor"]["id"], "unused-suppression");
+    assert_eq!(
+        sarif["runs"][0]["tool"]["driver"]["notifications"][0]["id"],
+        "unused-suppression"
+    );
+}
+
+#[test]
+fn unused_metadata_and_hcl_suppressions_and_unparsed_files() {
+    let dir = tempfile::tempdir().unwrap();
+    // Metadata on a cluster that has no EKS011 finding.
+    let json = copy(FAIL_JSON, &dir.path().join("cfn.json"));
+    let json = json.replacen(
+        "\"Type\": \"AWS::EKS::Cluster\",",
+        "\"Type\": \"AWS::EKS::Cluster\",\n      \"Metadata\": {\"eks-sg-lint\": {\"ignore\": [\"EKS001\", \"EKS011\"]}},",
+        1,
+    );
+    std::fs::write(dir.path().join("cfn.json"), json).unwrap();
+    let out = run_in(dir.path(), &["check", "--format", "json", "cfn.json"]);
+    assert_eq!(codes(&out).len(), 1, "{:?}", codes(&out));
+    assert_eq!(
+        notices(&out),
+        ["unused-suppression@6: unused suppression: no EKS011 finding here"]
+    );
+    // An HCL comment on a resource without findings.
+    let tf = dir.path().join("tf");
+    std::fs::create_dir_all(&tf).unwrap();
+    let text = copy(FAIL_TF, &tf.join("main.tf"));
+    let text = text.replace(
+        "resource \"aws_security_group\" \"shared\" { # expect: EKS002",
+        "resource \"aws_security_group\" \"shared\" { # expect: EKS002\n  // eks-sg-lint: ignore EKS015 nothing here",
+    );
+    std::fs::write(tf.join("main.tf"), text).unwrap();
+    let out = run_in(dir.path(), &["check", "--format", "json", "tf"]);
+    let n = notices(&out);
+    assert_eq!(n.len(), 1, "{n:?}");
+    assert!(
+        n[0].ends_with(": unused suppression: no EKS015 finding here"),
+        "{n:?}"
+    );
+    // A file that does not parse has no findings to judge against.
+    std::fs::write(
+        dir.path().join("broken.yaml"),
+        "AWSTemplateFormatVersion: \"2010-09-09\"\n# eks-sg-lint: ignore EKS003\nResources: [\n",
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["check", "--format", "json", "broken.yaml"]);
+    assert_eq!(codes(&out), ["EKS000@4"]);
+    assert!(notices(&out).is_empty());
+}

@@ -29,20 +29,24 @@ fn sarif_of_all_fixtures_validates_against_the_schema() {
         std::fs::read_to_string(shared.join("schemas/sarif-schema-2.1.0.json")).unwrap();
     let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let sarif = sarif_of(&common::testdata("rules"));
-    let errors: Vec<String> = validator
-        .iter_errors(&sarif)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "SARIF is not valid:\n{}",
-        errors.join("\n")
-    );
-    assert!(
-        !sarif["runs"][0]["results"].as_array().unwrap().is_empty(),
-        "the fixtures produce results"
-    );
+    // The rule fixtures, and the samples (one with an unused suppression,
+    // a tool configuration notification).
+    for dir in ["rules", "examples"] {
+        let sarif = sarif_of(&common::testdata(dir));
+        let errors: Vec<String> = validator
+            .iter_errors(&sarif)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "SARIF of {dir} is not valid:\n{}",
+            errors.join("\n")
+        );
+        assert!(
+            !sarif["runs"][0]["results"].as_array().unwrap().is_empty(),
+            "the fixtures produce results"
+        );
+    }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 use super::Report;
 use crate::finding::Level;
+use crate::source::Span;
 
 /// Escapes a message (data): `%`, `\r` and `\n`.
 fn escape_data(s: &str) -> String {
@@ -19,10 +20,6 @@ fn escape_property(s: &str) -> String {
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     for f in report.findings {
-        let Some(file) = report.sources.get(f.span.file) else {
-            continue;
-        };
-        let (start, end) = file.range(f.span);
         let command = match f.level {
             Level::Error => "error",
             Level::Warning => "warning",
@@ -30,23 +27,59 @@ pub fn render(report: &Report) -> String {
         };
         let name = report.meta(f.code).map_or("", |m| m.name);
         let title = format!("{} {name}", f.code);
-        let mut message = f.message.clone();
-        if let Some(help) = &f.help {
-            message.push_str("\nhelp: ");
-            message.push_str(help);
-        }
-        out.push_str(&format!(
-            "::{command} file={},line={},endLine={},col={},endColumn={},title={}::{}\n",
-            escape_property(&file.display),
-            start.line,
-            end.line,
-            start.column,
-            end.column,
-            escape_property(&title),
-            escape_data(&message),
-        ));
+        annotate(
+            &mut out,
+            report,
+            command,
+            f.span,
+            &title,
+            &f.message,
+            f.help.as_deref(),
+        );
+    }
+    for n in report.notices {
+        annotate(
+            &mut out,
+            report,
+            "notice",
+            n.span,
+            "eks-sg-lint unused-suppression",
+            &n.message,
+            n.help.as_deref(),
+        );
     }
     out
+}
+
+/// Writes one workflow command for `span`.
+fn annotate(
+    out: &mut String,
+    report: &Report,
+    command: &str,
+    span: Span,
+    title: &str,
+    message: &str,
+    help: Option<&str>,
+) {
+    let Some(file) = report.sources.get(span.file) else {
+        return;
+    };
+    let (start, end) = file.range(span);
+    let mut message = message.to_string();
+    if let Some(help) = help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    out.push_str(&format!(
+        "::{command} file={},line={},endLine={},col={},endColumn={},title={}::{}\n",
+        escape_property(&file.display),
+        start.line,
+        end.line,
+        start.column,
+        end.column,
+        escape_property(title),
+        escape_data(&message),
+    ));
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ use miette::{
 };
 
 use super::Report;
-use crate::finding::{Finding, Level};
-use crate::source::SourceFile;
+use crate::finding::{Finding, Label, Level, Notice};
+use crate::source::{SourceFile, Span};
 
 /// How to draw diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,24 +79,61 @@ impl SourceCode for Indexed<'_> {
     }
 }
 
-/// One finding as a miette diagnostic.
+/// One finding, or one notice, as a miette diagnostic.
 struct Rendered<'a> {
-    finding: &'a Finding,
-    name: &'a str,
+    /// `EKS003(name)`, or the notice's kind.
+    code: String,
+    level: Level,
+    message: &'a str,
+    help: Option<&'a str>,
+    span: Span,
+    label: Option<&'a str>,
+    labels: &'a [Label],
     source: Indexed<'a>,
 }
+
+impl<'a> Rendered<'a> {
+    fn finding(finding: &'a Finding, name: &str, file: &'a SourceFile) -> Self {
+        Rendered {
+            code: format!("{}({name})", finding.code),
+            level: finding.level,
+            message: &finding.message,
+            help: finding.help.as_deref(),
+            span: finding.span,
+            label: finding.label.as_deref(),
+            labels: &finding.labels,
+            source: Indexed(file),
+        }
+    }
+
+    fn notice(notice: &'a Notice, file: &'a SourceFile) -> Self {
+        Rendered {
+            code: NOTICE_KIND.to_string(),
+            level: Level::Note,
+            message: &notice.message,
+            help: notice.help.as_deref(),
+            span: notice.span,
+            label: None,
+            labels: &[],
+            source: Indexed(file),
+        }
+    }
+}
+
+/// What notices are, in the narrated header and the graphical code.
+const NOTICE_KIND: &str = "unused-suppression";
 
 impl fmt::Debug for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Rendered")
-            .field("code", &self.finding.code)
+            .field("code", &self.code)
             .finish()
     }
 }
 
 impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(self.message)
     }
 }
 
@@ -104,11 +141,11 @@ impl std::error::Error for Rendered<'_> {}
 
 impl Diagnostic for Rendered<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(format!("{}({})", self.finding.code, self.name)))
+        Some(Box::new(&self.code))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.finding.level {
+        Some(match self.level {
             Level::Error => miette::Severity::Error,
             Level::Warning => miette::Severity::Warning,
             Level::Note => miette::Severity::Advice,
@@ -116,10 +153,7 @@ impl Diagnostic for Rendered<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.finding
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help.map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -127,12 +161,12 @@ impl Diagnostic for Rendered<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let primary = &self.finding.span;
+        let primary = &self.span;
         let mut labels = vec![LabeledSpan::new_primary_with_span(
-            self.finding.label.clone(),
+            self.label.map(str::to_string),
             (primary.start as usize, primary.len()),
         )];
-        for label in &self.finding.labels {
+        for label in self.labels {
             // miette draws one source at a time: labels elsewhere are named
             // in the message instead.
             if label.span.file == primary.file {
@@ -156,25 +190,26 @@ pub fn render(report: &Report, style: Style) -> String {
         Style::Narrated => None,
     };
     let narrated = NarratableReportHandler::new();
-    for finding in report.findings {
-        let Some(file) = report.sources.get(finding.span.file) else {
-            continue;
-        };
+    let findings = report.findings.iter().filter_map(|finding| {
+        let file = report.sources.get(finding.span.file)?;
         let name = report.meta(finding.code).map_or("", |m| m.name);
-        let diagnostic = Rendered {
-            finding,
-            name,
-            source: Indexed(file),
-        };
-        let pos = file.line_col(finding.span.start);
+        Some((finding.code, Rendered::finding(finding, name, file)))
+    });
+    let notices = report.notices.iter().filter_map(|notice| {
+        let file = report.sources.get(notice.span.file)?;
+        Some((NOTICE_KIND, Rendered::notice(notice, file)))
+    });
+    for (code, diagnostic) in findings.chain(notices) {
+        let file = diagnostic.source.0;
+        let pos = file.line_col(diagnostic.span.start);
         if style == Style::Narrated {
             out.push_str(&format!(
                 "{}:{}:{}: {} {}\n",
                 file.display,
                 pos.line,
                 pos.column,
-                finding.level.as_str(),
-                finding.code
+                diagnostic.level.as_str(),
+                code
             ));
         }
         let rendered = match &graphical {
@@ -185,7 +220,7 @@ pub fn render(report: &Report, style: Style) -> String {
             None => narrated.render_report(&mut out, &diagnostic),
         };
         if rendered.is_err() {
-            out.push_str(&format!("{}\n", finding.message));
+            out.push_str(&format!("{}\n", diagnostic.message));
         }
         out.push('\n');
     }
@@ -203,16 +238,23 @@ pub fn summary(report: &Report) -> String {
     );
     let files = report.files_analyzed;
     let files = format!("{files} file{}", if files == 1 { "" } else { "s" });
-    if report.findings.is_empty() {
-        format!("No findings in {files}.\n")
+    let mut line = if report.findings.is_empty() {
+        format!("No findings in {files}")
     } else {
         let total = report.findings.len();
         format!(
-            "Found {total} finding{} in {files}: {e} error{}, {w} warning{}, {n} note{}.\n",
+            "Found {total} finding{} in {files}: {e} error{}, {w} warning{}, {n} note{}",
             if total == 1 { "" } else { "s" },
             if e == 1 { "" } else { "s" },
             if w == 1 { "" } else { "s" },
             if n == 1 { "" } else { "s" },
         )
+    };
+    match report.notices.len() {
+        0 => {}
+        1 => line.push_str("; 1 suppression suppresses nothing"),
+        k => line.push_str(&format!("; {k} suppressions suppress nothing")),
     }
+    line.push_str(".\n");
+    line
 }

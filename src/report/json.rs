@@ -6,8 +6,12 @@
 //!    "message": "...", "file": "a.yaml",
 //!    "start": {"line": 3, "column": 5}, "end": {"line": 3, "column": 20},
 //!    "resource": "SharedSg", "help": "...", "labels": [...]}],
+//!  "notices": [{"kind": "unused-suppression", "message": "...",
+//!    "file": "a.yaml", "start": {...}, "end": {...}, "help": "..."}],
 //!  "summary": {"files": 1, "errors": 1, "warnings": 0, "notes": 0}}
 //! ```
+//!
+//! `notices` (unused suppressions) is left out when there are none.
 
 use serde::Serialize;
 
@@ -23,7 +27,20 @@ struct Document<'a> {
     version: u32,
     tool: Tool,
     findings: Vec<JsonFinding<'a>>,
+    /// Unused suppressions; absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notices: Vec<JsonNotice<'a>>,
     summary: Summary,
+}
+
+#[derive(Serialize)]
+struct JsonNotice<'a> {
+    kind: &'static str,
+    message: &'a str,
+    file: &'a str,
+    start: Position,
+    end: Position,
+    help: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -116,6 +133,22 @@ pub fn render(report: &Report) -> String {
             })
         })
         .collect();
+    let notices = report
+        .notices
+        .iter()
+        .filter_map(|n| {
+            let file = report.sources.get(n.span.file)?;
+            let (start, end) = position(file, n.span);
+            Some(JsonNotice {
+                kind: "unused-suppression",
+                message: &n.message,
+                file: &file.display,
+                start,
+                end,
+                help: n.help.as_deref(),
+            })
+        })
+        .collect();
     let count = |level| report.findings.iter().filter(|f| f.level == level).count();
     let doc = Document {
         version: JSON_VERSION,
@@ -124,6 +157,7 @@ pub fn render(report: &Report) -> String {
             version: env!("CARGO_PKG_VERSION"),
         },
         findings,
+        notices,
         summary: Summary {
             files: report.files_analyzed,
             errors: count(Level::Error),

@@ -7,7 +7,7 @@ pub mod human;
 pub mod json;
 pub mod sarif;
 
-use crate::finding::{Finding, RuleMeta};
+use crate::finding::{Finding, Notice, RuleMeta};
 use crate::source::SourceMap;
 
 /// Output formats of `check`.
@@ -30,6 +30,8 @@ pub struct Report<'a> {
     pub rules: &'a [&'static RuleMeta],
     /// Files analyzed, for summaries.
     pub files_analyzed: usize,
+    /// Remarks about the run (unused suppressions), shown as notes.
+    pub notices: &'a [Notice],
 }
 
 impl Report<'_> {

@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
-    Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
-    Sarif, Suppression as SarifSuppression, Tool, ToolComponent,
+    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
+    ReportingDescriptorReference, Result as SarifResult, ResultLevel, Run, Sarif,
+    Suppression as SarifSuppression, Tool, ToolComponent,
 };
 
 use super::Report;
@@ -19,6 +20,8 @@ use crate::source::{SourceFile, Span};
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 pub const INFORMATION_URI: &str = "https://github.com/eks-sg-lint/eks-sg-lint";
 const SRCROOT: &str = "%SRCROOT%";
+/// The id of the notification an unused suppression gets.
+const UNUSED_SUPPRESSION: &str = "unused-suppression";
 
 /// Characters escaped in a relative URI path (RFC 3986: keep unreserved
 /// characters and `/`).
@@ -209,19 +212,64 @@ pub fn render(report: &Report) -> String {
         );
     }
 
-    let driver = ToolComponent::builder()
+    // Unused suppressions are about the run's configuration, not the code:
+    // tool configuration notifications, described in `driver.notifications`.
+    let notifications: Vec<Notification> = report
+        .notices
+        .iter()
+        .filter_map(|n| {
+            let file = report.sources.get(n.span.file)?;
+            let mut message = n.message.clone();
+            if let Some(help) = &n.help {
+                message.push_str(&format!(" (help: {help})"));
+            }
+            Some(
+                Notification::builder()
+                    .message(Message::builder().text(message).build())
+                    .level(serde_json::Value::String("note".into()))
+                    .locations(vec![location(file, n.span, None)])
+                    .descriptor(
+                        ReportingDescriptorReference::builder()
+                            .id(UNUSED_SUPPRESSION)
+                            .index(0)
+                            .build(),
+                    )
+                    .build(),
+            )
+        })
+        .collect();
+    let mut driver = ToolComponent::builder()
         .name(env!("CARGO_PKG_NAME"))
         .version(env!("CARGO_PKG_VERSION"))
         .semantic_version(env!("CARGO_PKG_VERSION"))
         .information_uri(INFORMATION_URI)
         .rules(rules)
         .build();
-    let run = Run::builder()
+    let mut invocations = None;
+    if !notifications.is_empty() {
+        driver.notifications = Some(vec![ReportingDescriptor::builder()
+            .id(UNUSED_SUPPRESSION)
+            .short_description(text(
+                "A suppression comment or Metadata entry that suppresses no finding.",
+            ))
+            .default_configuration(
+                ReportingConfiguration::builder()
+                    .level(serde_json::Value::String("note".into()))
+                    .build(),
+            )
+            .build()]);
+        invocations = Some(vec![Invocation::builder()
+            .execution_successful(true)
+            .tool_configuration_notifications(notifications)
+            .build()]);
+    }
+    let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(results)
         .column_kind(serde_json::Value::String("unicodeCodePoints".into()))
         .original_uri_base_ids(base_ids)
         .build();
+    run.invocations = invocations;
     let sarif = Sarif::builder()
         .schema(SCHEMA)
         .version(serde_json::Value::String("2.1.0".into()))
