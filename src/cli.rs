@@ -85,6 +85,29 @@ pub struct ExplainArgs {
     /// A rule code, such as EKS003
     #[arg(value_name = "CODE")]
     pub code: String,
+    /// Show the failing and fixed examples of this format only
+    #[arg(long, value_name = "FORMAT")]
+    pub example: Option<ExampleFormat>,
+}
+
+/// The formats `explain` has examples in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExampleFormat {
+    CloudformationYaml,
+    CloudformationJson,
+    Terraform,
+    Eksctl,
+}
+
+impl ExampleFormat {
+    fn label(self) -> &'static str {
+        match self {
+            ExampleFormat::CloudformationYaml => "CloudFormation (YAML)",
+            ExampleFormat::CloudformationJson => "CloudFormation (JSON)",
+            ExampleFormat::Terraform => "Terraform",
+            ExampleFormat::Eksctl => "eksctl",
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -469,9 +492,15 @@ fn explain(args: &ExplainArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -
     } else {
         format!(" (seed {})", meta.seed.join(", "))
     };
+    let examples = rules::examples::markdown(meta.code, args.example.map(ExampleFormat::label));
+    let examples = if examples.is_empty() {
+        String::new()
+    } else {
+        format!("\n## Failing and fixed, per format\n{examples}")
+    };
     let _ = write!(
         stdout,
-        "# {} {}\n\nLevel: {}{seed}. Formats: {}.\n\n{}.\n\n{}",
+        "# {} {}\n\nLevel: {}{seed}. Formats: {}.\n\n{}.\n\n{}{examples}",
         meta.code,
         meta.name,
         meta.level.as_str(),

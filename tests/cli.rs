@@ -217,3 +217,60 @@ fn symlink_loops_and_unreadable_files_are_clear_messages() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("symbolic links"), "{err}");
 }
+
+#[test]
+fn explain_prints_the_docs_and_a_failing_and_fixed_example_per_format() {
+    let out = run(&["explain", "EKS005"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("# EKS005 nodes-cannot-reach-api-server\n"));
+    assert!(text.contains("## Why it matters"), "{text}");
+    for format in [
+        "CloudFormation (YAML)",
+        "CloudFormation (JSON)",
+        "Terraform",
+    ] {
+        assert!(text.contains(&format!("\n### {format}\n")), "{format}");
+    }
+    // eksctl configs cannot fail EKS005: no eksctl example.
+    assert!(!text.contains("### eksctl"));
+    assert_eq!(text.matches("\nFails:\n").count(), 3);
+    assert_eq!(
+        text.matches("\n```diff\n--- failing\n+++ fixed\n").count(),
+        3
+    );
+    // The fixtures' test annotations stay out.
+    assert!(!text.contains("# expect:"), "{text}");
+    // The failing Terraform example is the fixture the tests check.
+    let fixture = std::fs::read_to_string(
+        common::root().join("testdata/rules/EKS005-nodes-cannot-reach-api-server/fail-tf/main.tf"),
+    )
+    .unwrap();
+    let first_resource = fixture
+        .lines()
+        .find(|l| l.starts_with("resource "))
+        .unwrap();
+    assert!(text.contains(first_resource.split(" #").next().unwrap()));
+
+    // One format only; by name too.
+    let out = run(&[
+        "explain",
+        "nodes-cannot-reach-api-server",
+        "--example",
+        "terraform",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\n### Terraform\n"));
+    assert_eq!(text.matches("\nFails:\n").count(), 1);
+    // EKS012 fails in eksctl configs as well.
+    let out = run(&["explain", "EKS012", "--example", "eksctl"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("\n### eksctl\n\nFails:\n\n```yaml\n"),
+        "{text}"
+    );
+
+    let out = run(&["explain", "EKS999"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no rule `EKS999`"));
+}

@@ -13,6 +13,7 @@ pub mod eks008_nodes_without_registry_access;
 pub mod eks009_ipv4_rule_without_ipv6_counterpart;
 pub mod eks010_legacy_control_plane_security_group;
 pub mod eks011_multiple_cluster_tagged_security_groups;
+pub mod examples;
 
 use crate::analysis::Analysis;
 use crate::finding::{Finding, RuleMeta};
