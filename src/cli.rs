@@ -4,8 +4,10 @@
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::analysis::{matrix, Analysis};
 use crate::baseline::Baseline;
@@ -233,6 +235,7 @@ fn stderr_is_terminal() -> bool {
 }
 
 fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let started = Instant::now();
     if let Some(jobs) = args.jobs {
         // The output does not depend on it: findings are sorted.
         let _ = rayon::ThreadPoolBuilder::new()
@@ -292,13 +295,16 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
     };
 
     let (paths, given_tf) = with_module_siblings(&args.paths);
-    let mut scan = pipeline::scan_with_vars(
+    let progress = progress_bar();
+    let mut scan = pipeline::scan_showing_progress(
         &paths,
         &selection,
         &|p| config.is_excluded(p),
         &user_rules,
         &args.var_files,
+        &progress,
     );
+    progress.finish_and_clear();
     if !given_tf.is_empty() {
         // A `.tf` file named alone (as pre-commit passes them) is read with
         // the rest of its module, and reported on alone.
@@ -382,6 +388,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         rules: &metas,
         files_analyzed: scan.files_analyzed,
         notices: &scan.notices,
+        elapsed: None,
     };
     let style = if args.output.is_none() && std::io::stdout().is_terminal() {
         if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
@@ -392,6 +399,12 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
     } else {
         Style::Narrated
     };
+    // The time taken goes only where a person reads it, so that reports
+    // stay the same from run to run.
+    let report = Report {
+        elapsed: (style != Style::Narrated).then(|| started.elapsed()),
+        ..report
+    };
     let text = report::render(args.format, &report, style);
     match &args.output {
         Some(path) => {
@@ -401,6 +414,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
             } else if args.format != OutputFormat::Human {
                 let summary = Report {
                     findings: &visible,
+                    elapsed: std::io::stderr().is_terminal().then(|| started.elapsed()),
                     ..report
                 };
                 let _ = write!(stderr, "{}", report::human::summary(&summary));
@@ -412,6 +426,16 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
                     let _ = writeln!(stderr, "error: cannot write the report: {e}");
                     failed = true;
                 }
+            }
+            // A machine-readable report on standard output, read by a
+            // person at a terminal: the closing line on standard error.
+            if args.format != OutputFormat::Human && std::io::stderr().is_terminal() {
+                let summary = Report {
+                    findings: &visible,
+                    elapsed: Some(started.elapsed()),
+                    ..report
+                };
+                let _ = write!(stderr, "{}", report::human::summary(&summary));
             }
         }
     }
@@ -428,6 +452,22 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
     } else {
         0
     }
+}
+
+/// A progress bar on standard error when it is a terminal; hidden
+/// otherwise (CI logs, pipes, editors).
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10));
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {msg:<10} [{bar:30}] {pos}/{len} files, {elapsed}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
 }
 
 fn list_rules(args: &RulesArgs, stdout: &mut dyn Write) -> i32 {

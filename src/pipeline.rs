@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use indicatif::ProgressBar;
 use rayon::prelude::*;
 
 use crate::analysis::Analysis;
@@ -121,6 +122,28 @@ pub fn scan_with_vars(
     user_rules: &guard::RuleSet,
     var_files: &[PathBuf],
 ) -> Scan {
+    scan_showing_progress(
+        paths,
+        selection,
+        exclude,
+        user_rules,
+        var_files,
+        &ProgressBar::hidden(),
+    )
+}
+
+/// As [`scan_with_vars`], showing the phase in `progress`'s message and
+/// advancing it by one for each file parsed (its length is set to the
+/// number of files read).
+pub fn scan_showing_progress(
+    paths: &[PathBuf],
+    selection: &Selection,
+    exclude: &dyn Fn(&Path) -> bool,
+    user_rules: &guard::RuleSet,
+    var_files: &[PathBuf],
+    progress: &ProgressBar,
+) -> Scan {
+    progress.set_message("reading");
     let found = discover::discover(paths, exclude);
     let mut scan = Scan {
         problems: found
@@ -169,13 +192,18 @@ pub fn scan_with_vars(
 
     let limits = Limits::default();
     let sources = &scan.sources;
+    progress.set_length(meta.len() as u64);
+    progress.set_message("parsing");
     let parsed: Vec<(FileId, Parsed)> = meta
         .par_iter()
         .map(|&(id, candidate, invalid_at)| {
             let text = sources.get(id).map_or("", |f| &f.text);
-            (id, parse_file(id, candidate, text, invalid_at, limits))
+            let parsed = parse_file(id, candidate, text, invalid_at, limits);
+            progress.inc(1);
+            (id, parsed)
         })
         .collect();
+    progress.set_message("analyzing");
 
     let mut findings = Vec::new();
     let mut fragments: Vec<(FileId, Model)> = Vec::new();

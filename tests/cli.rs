@@ -274,3 +274,53 @@ fn explain_prints_the_docs_and_a_failing_and_fixed_example_per_format() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no rule `EKS999`"));
 }
+
+/// Runs `args` with a terminal for standard input, output and error
+/// (through util-linux `script`), or `None` where `script` is missing.
+fn run_on_a_terminal(args: &str) -> Option<String> {
+    let command = format!("{} {args}", common::bin().display());
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(common::root())
+        .env("NO_COLOR", "1")
+        .output()
+        .ok()?;
+    out.status.code()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn progress_and_time_only_on_a_terminal() {
+    let Some(text) = run_on_a_terminal("check testdata/examples") else {
+        eprintln!("skipped: util-linux `script` is missing");
+        return;
+    };
+    // The closing line has the time taken on a terminal...
+    let last = text.trim_end().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("Found 14 findings in 4 files (") && last.contains(" s): 9 errors"),
+        "{last}"
+    );
+    // ...and a machine-readable report written to a file leaves the
+    // progress bar (cleared when done) and that line on standard error.
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("out.sarif");
+    let text = run_on_a_terminal(&format!(
+        "check --format sarif --output {} testdata/examples",
+        sarif.display()
+    ))
+    .unwrap();
+    assert!(text.contains(" files, "), "no progress bar: {text:?}");
+    assert!(text.contains("Found 14 findings in 4 files ("), "{text:?}");
+    // Without a terminal: no bar, no time (see render.rs's snapshots).
+    let out = run(&[
+        "check",
+        "--format",
+        "sarif",
+        "--output",
+        sarif.to_str().unwrap(),
+        "testdata/examples",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr, "Found 14 findings in 4 files: 9 errors, 5 warnings, 0 notes; 1 suppression suppresses nothing.\n");
+}

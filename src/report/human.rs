@@ -228,7 +228,8 @@ pub fn render(report: &Report, style: Style) -> String {
     out
 }
 
-/// The closing line: findings by level and files analyzed.
+/// The closing line: findings by level, files analyzed, and the time taken
+/// when the report has it.
 pub fn summary(report: &Report) -> String {
     let count = |level| report.findings.iter().filter(|f| f.level == level).count();
     let (e, w, n) = (
@@ -237,7 +238,10 @@ pub fn summary(report: &Report) -> String {
         count(Level::Note),
     );
     let files = report.files_analyzed;
-    let files = format!("{files} file{}", if files == 1 { "" } else { "s" });
+    let mut files = format!("{files} file{}", if files == 1 { "" } else { "s" });
+    if let Some(elapsed) = report.elapsed {
+        files.push_str(&format!(" ({:.2} s)", elapsed.as_secs_f64()));
+    }
     let mut line = if report.findings.is_empty() {
         format!("No findings in {files}")
     } else {

@@ -32,6 +32,9 @@ pub struct Report<'a> {
     pub files_analyzed: usize,
     /// Remarks about the run (unused suppressions), shown as notes.
     pub notices: &'a [Notice],
+    /// The run's duration, for the closing line; `None` keeps the output
+    /// the same from run to run.
+    pub elapsed: Option<std::time::Duration>,
 }
 
 impl Report<'_> {
