@@ -480,10 +480,26 @@ fn parse_file(
     }
     let mut cfn = Vec::new();
     let mut eksctl = Vec::new();
-    for doc in docs {
+    for mut doc in docs {
         if is_eksctl(&doc) {
+            // eksctl reads its config strictly: a repeated key is an error.
+            if let Some((repeat, first)) = syntax::find_duplicate_key(&doc) {
+                let line = text
+                    .get(..first.start as usize)
+                    .map_or(0, |before| before.matches('\n').count())
+                    + 1;
+                return Parsed::Error(ParseError::new(
+                    repeat.key_span,
+                    format!(
+                        "duplicate key `{}` (first on line {line}): eksctl rejects a config that repeats a key",
+                        repeat.key
+                    ),
+                ));
+            }
             eksctl.push(doc);
         } else if is_cloudformation(&doc) {
+            // CloudFormation deploys the last of repeated keys.
+            syntax::keep_last_of_duplicate_keys(&mut doc);
             cfn.push(doc);
         }
     }

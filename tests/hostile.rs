@@ -1,14 +1,31 @@
 //! Hostile and odd input, through the binary as a user meets it: each case
 //! has a documented outcome (a finding, a clear message, or silence) and an
-//! exit code, and never a panic or an unbounded run.
+//! exit code, and never a panic or an unbounded run: every run is made under
+//! a 1 GiB address-space limit.
 
 mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// Address space the tool may use on any of these inputs: a run that needs
+/// more fails to allocate and aborts, which the assertions below catch.
+const MEMORY_LIMIT_KIB: u64 = 1024 * 1024;
+
 fn check(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new(common::bin())
+    // Under a memory limit where a POSIX shell can set one.
+    let mut command = if cfg!(unix) && Path::new("/bin/sh").exists() {
+        let mut c = Command::new("/bin/sh");
+        c.arg("-c")
+            .arg(format!(
+                "ulimit -v {MEMORY_LIMIT_KIB} && exec \"$0\" \"$@\""
+            ))
+            .arg(common::bin());
+        c
+    } else {
+        Command::new(common::bin())
+    };
+    let out = command
         .arg("check")
         .args(args)
         .current_dir(dir)
@@ -16,6 +33,10 @@ fn check(dir: &Path, args: &[&str]) -> Output {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        !stderr.contains("memory allocation") && out.status.code().is_some(),
+        "killed or out of memory: {out:?}"
+    );
     out
 }
 
@@ -159,15 +180,46 @@ fn tabs_long_lines_and_duplicate_keys() {
     );
     std::fs::write(dir.path().join("long.yaml"), long).unwrap();
     assert_eq!(check(dir.path(), &["long.yaml"]).status.code(), Some(0));
-    // Duplicate keys are kept, not a crash (the first definition is read).
+    // Duplicate keys in CloudFormation: the last one wins, as CloudFormation
+    // deploys it. A VPC named `Cluster` before the real cluster changes
+    // nothing; the findings move down by the two lines added.
     let dup = sample().replacen(
         "Resources:\n",
         "Resources:\n  Cluster:\n    Type: AWS::EC2::VPC\n",
         1,
     );
     std::fs::write(dir.path().join("dup.yaml"), dup).unwrap();
-    let out = check(dir.path(), &["--format", "json", "dup.yaml"]);
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
+    std::fs::write(dir.path().join("plain.yaml"), sample()).unwrap();
+    let shifted: Vec<String> = findings(&check(dir.path(), &["--format", "json", "plain.yaml"]))
+        .iter()
+        .map(|f| {
+            let (code, rest) = f.split_once('@').unwrap();
+            let (line, message) = rest.split_once(' ').unwrap();
+            format!("{code}@{} {message}", line.parse::<u32>().unwrap() + 2)
+        })
+        .collect();
+    assert!(!shifted.is_empty());
+    assert_eq!(
+        findings(&check(dir.path(), &["--format", "json", "dup.yaml"])),
+        shifted
+    );
+    // The other way round, the VPC wins and the cluster is gone.
+    let dup_last = format!("{}  Cluster:\n    Type: AWS::EC2::VPC\n", sample());
+    std::fs::write(dir.path().join("dup-last.yaml"), dup_last).unwrap();
+    let f = findings(&check(dir.path(), &["--format", "json", "dup-last.yaml"]));
+    assert!(f.iter().all(|f| !f.starts_with("EKS012")), "{f:?}");
+    // eksctl rejects a config that repeats a key: a parse error there.
+    std::fs::write(
+        dir.path().join("eksctl.yaml"),
+        "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: a\n  region: eu-west-1\n  name: b\n",
+    )
+    .unwrap();
+    let f = findings(&check(dir.path(), &["--format", "json", "eksctl.yaml"]));
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].starts_with("EKS000@6 ") && f[0].contains("duplicate key `name` (first on line 4)"),
+        "{f:?}"
+    );
 }
 
 #[test]
@@ -208,6 +260,19 @@ fn fifos_symlink_loops_and_unreadable_files() {
         let out = check(dir.path(), &["pipe.yaml"]);
         assert_eq!(out.status.code(), Some(0), "{out:?}");
     }
+    // A link to nothing, named explicitly: a clear message and exit 2.
+    std::os::unix::fs::symlink("nowhere.yaml", dir.path().join("dangling.yaml")).unwrap();
+    let out = check(dir.path(), &["dangling.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("dangling.yaml: no such file or directory"),
+        "{out:?}"
+    );
+    // A directory named like a template is walked, not read.
+    std::fs::create_dir(dir.path().join("dir.yaml")).unwrap();
+    std::fs::write(dir.path().join("dir.yaml/inner.yaml"), sample()).unwrap();
+    let out = check(dir.path(), &["--format", "json", "dir.yaml"]);
+    assert_eq!(json(&out)["summary"]["files"], 1, "{out:?}");
     // An unreadable file: a clear message and exit 2 (root reads anything,
     // so this part only runs where permissions bite).
     use std::os::unix::fs::PermissionsExt;

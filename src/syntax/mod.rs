@@ -2,7 +2,8 @@
 //!
 //! YAML, JSON and HCL all parse into [`Node`]s. The tree keeps what the
 //! extractors and the Guard evaluator need and nothing format-specific beyond
-//! that: YAML tags (`!Ref`), duplicate map keys (in order), and for HCL the
+//! that: YAML tags (`!Ref`), duplicate map keys (in order; callers decide
+//! what they mean, see [`keep_last_of_duplicate_keys`]), and for HCL the
 //! expressions that are not plain values (references, templates, calls).
 
 pub mod hcl;
@@ -197,5 +198,104 @@ impl Default for Limits {
             max_alias_nodes: 100_000,
             max_depth: 256,
         }
+    }
+}
+
+/// Children of a node, for walks that must not recurse (deep input).
+fn children_mut(node: &mut Node) -> Vec<&mut Node> {
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().collect(),
+        Value::Map(entries) => entries.iter_mut().map(|e| &mut e.value).collect(),
+        Value::Tagged(_, inner) => vec![inner.as_mut()],
+        _ => Vec::new(),
+    }
+}
+
+/// The index of each entry whose key comes again later in `entries`.
+fn shadowed(entries: &[Entry]) -> Vec<usize> {
+    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    let mut out = Vec::new();
+    for (i, e) in entries.iter().enumerate().rev() {
+        if !seen.insert(e.key.as_str()) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// Drops, in every map under `node`, the entries whose key comes again later
+/// in the same map: the last one wins, as CloudFormation reads a template.
+pub fn keep_last_of_duplicate_keys(node: &mut Node) {
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        if let Value::Map(entries) = &mut node.value {
+            if entries.len() > 1 {
+                let drop = shadowed(entries);
+                if !drop.is_empty() {
+                    let mut i = 0;
+                    entries.retain(|_| {
+                        i += 1;
+                        !drop.contains(&(i - 1))
+                    });
+                }
+            }
+        }
+        stack.extend(children_mut(node));
+    }
+}
+
+/// The first map entry under `node` whose key repeats an earlier key of the
+/// same map, with the earlier entry's key span: `(repeat, first)`.
+pub fn find_duplicate_key(node: &Node) -> Option<(&Entry, Span)> {
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            Value::Map(entries) => {
+                let mut seen = std::collections::HashMap::with_capacity(entries.len());
+                for e in entries {
+                    if let Some(first) = seen.insert(e.key.as_str(), e.key_span) {
+                        return Some((e, first));
+                    }
+                }
+                stack.extend(entries.iter().map(|e| &e.value));
+            }
+            Value::Seq(items) => stack.extend(items),
+            Value::Tagged(_, inner) => stack.push(inner),
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod duplicate_tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn doc(text: &str) -> Node {
+        let mut docs = yaml::parse(FileId(0), text, Limits::default()).unwrap();
+        docs.remove(0)
+    }
+
+    #[test]
+    fn the_last_of_duplicate_keys_wins() {
+        let mut node = doc("a: 1\nb:\n  c: 1\n  c: 2\na: 3\nd: [{e: 1, e: 2}]\n");
+        assert_eq!(
+            find_duplicate_key(&node).map(|(e, _)| e.key.as_str()),
+            Some("a")
+        );
+        keep_last_of_duplicate_keys(&mut node);
+        assert_eq!(node.get("a").and_then(Node::as_i64), Some(3));
+        assert_eq!(node.path(&["b", "c"]).and_then(Node::as_i64), Some(2));
+        let keys: Vec<&str> = node
+            .as_map()
+            .unwrap()
+            .iter()
+            .map(|e| e.key.as_str())
+            .collect();
+        assert_eq!(keys, ["b", "a", "d"]);
+        let inner = &node.get("d").unwrap().as_seq().unwrap()[0];
+        assert_eq!(inner.get("e").and_then(Node::as_i64), Some(2));
+        assert!(find_duplicate_key(&node).is_none());
     }
 }
