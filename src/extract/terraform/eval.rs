@@ -1773,3 +1773,66 @@ fn binary(op: &str, a: &Ev, b: &Ev) -> Option<Val> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod cidrsubnet_properties {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+    use ipnet::IpNet;
+    use proptest::prelude::*;
+
+    use super::cidrsubnet;
+
+    fn subnet(prefix: &str, result: &str) -> (IpNet, IpNet) {
+        (prefix.parse().unwrap(), result.parse().unwrap())
+    }
+
+    proptest! {
+        /// `cidrsubnet(prefix, newbits, netnum)` is the prefix's network
+        /// with `netnum` in the next `newbits` bits: a subnet of the prefix,
+        /// `newbits` longer. A netnum that does not fit, a negative one, or
+        /// a length past the family's gives no value.
+        #[test]
+        fn v4(addr: u32, prefix in 0u8..=32, newbits in 0i64..=40, raw: u64, negative: bool) {
+            let fits = 1u128 << newbits.min(63);
+            let netnum = if negative { -1 } else { (u128::from(raw) % (fits + 1)) as i64 };
+            let text = format!("{}/{prefix}", Ipv4Addr::from(addr));
+            let got = cidrsubnet(&text, newbits, netnum);
+            let len = i64::from(prefix) + newbits;
+            if negative || len > 32 || netnum as u128 >= fits {
+                prop_assert_eq!(got, None);
+                return Ok(());
+            }
+            let got = got.unwrap();
+            let len = len as u32;
+            let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            let add = (netnum as u32).checked_shl(32 - len).unwrap_or(0);
+            prop_assert_eq!(&got, &format!("{}/{len}", Ipv4Addr::from((addr & mask) | add)));
+            let (outer, inner) = subnet(&text, &got);
+            prop_assert!(outer.contains(&inner));
+            prop_assert!(outer.contains(&IpAddr::from(inner.network())));
+            prop_assert_eq!(u32::from(inner.prefix_len()), len);
+        }
+
+        #[test]
+        fn v6(addr: u128, prefix in 0u8..=128, newbits in 0i64..=140, raw: u64, negative: bool) {
+            let fits = 1u128 << newbits.min(64);
+            let netnum = if negative { -1 } else { (u128::from(raw) % (fits + 1)) as i64 };
+            let text = format!("{}/{prefix}", Ipv6Addr::from(addr));
+            let got = cidrsubnet(&text, newbits, netnum);
+            let len = i64::from(prefix) + newbits;
+            if negative || len > 128 || netnum < 0 || netnum as u128 >= fits {
+                prop_assert_eq!(got, None);
+                return Ok(());
+            }
+            let got = got.unwrap();
+            let len = len as u32;
+            let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+            let add = (netnum as u128).checked_shl(128 - len).unwrap_or(0);
+            prop_assert_eq!(&got, &format!("{}/{len}", Ipv6Addr::from((addr & mask) | add)));
+            let (outer, inner) = subnet(&text, &got);
+            prop_assert!(outer.contains(&inner));
+            prop_assert_eq!(u32::from(inner.prefix_len()), len);
+        }
+    }
+}
