@@ -120,12 +120,16 @@ impl Ev {
         }
     }
 
-    /// Nodes in the value, bounded: a guard for memoised values.
+    /// Nodes in the value, text counted as a node per [`TEXT_WEIGHT`]
+    /// bytes, bounded: a guard for memoised values.
     fn size_capped(&self, cap: usize) -> usize {
         let mut count = 0usize;
         let mut stack = vec![self];
         while let Some(ev) = stack.pop() {
             count += 1;
+            if let Val::Str(s) | Val::Num(s) = &ev.v {
+                count = count.saturating_add(s.len() / TEXT_WEIGHT);
+            }
             if count > cap {
                 return count;
             }
@@ -400,6 +404,12 @@ pub(super) fn for_each_items(ev: &Ev) -> Option<Vec<(String, Ev)>> {
 }
 const BUDGET: usize = 500_000;
 const MEMO_CAP: usize = 20_000;
+/// The longest text a template or function may build; longer is unknown.
+/// Without it a few lines of templates that double a local's text ask for
+/// gigabytes.
+const MAX_TEXT: usize = 1 << 20;
+/// Built or copied text costs one unit of the budget per this many bytes.
+const TEXT_WEIGHT: usize = 256;
 
 /// The iterator of a `dynamic` block being expanded.
 #[derive(Debug, Clone)]
@@ -559,6 +569,15 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             self.budget.set(left - amount);
             true
         }
+    }
+
+    /// `text` as a value if it is within [`MAX_TEXT`] and the budget pays
+    /// for it; else unknown.
+    fn built_text(&self, text: String, node: &Node) -> Val {
+        if text.len() > MAX_TEXT || !self.spend(text.len() / TEXT_WEIGHT) {
+            return Val::Unknown(render(node));
+        }
+        Val::Str(text)
     }
 
     fn eval_at(&self, node: &Node, depth: usize) -> Ev {
@@ -1373,8 +1392,11 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                     }
                 }
             }
+            if out.len() > MAX_TEXT {
+                return Val::Unknown(render(node));
+            }
         }
-        Val::Str(out)
+        self.built_text(out, node)
     }
 
     /// A template's text where every unknown part comes from a data source:
@@ -1563,7 +1585,18 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 (Some(t), Some(f), Some(r))
                     if !(f.len() > 1 && f.starts_with('/') && f.ends_with('/')) =>
                 {
-                    Val::Str(t.replace(f, r))
+                    // The length before building it: an empty `f` matches
+                    // between every character.
+                    let matches = if f.is_empty() {
+                        t.chars().count() + 1
+                    } else {
+                        t.matches(f).count()
+                    };
+                    let len = matches.saturating_mul(r.len()).saturating_add(t.len());
+                    if len > MAX_TEXT {
+                        return unknown();
+                    }
+                    self.built_text(t.replace(f, r), node)
                 }
                 _ => unknown(),
             },
@@ -1599,15 +1632,26 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 _ => unknown(),
             },
             ("format", [fmt, rest @ ..]) => match fmt.as_text() {
-                Some(f) => format_text(f, rest).map_or_else(unknown, Val::Str),
+                Some(f) => format_text(f, rest).map_or_else(unknown, |t| self.built_text(t, node)),
                 None => unknown(),
             },
             ("join", [sep, list]) => match (sep.as_text(), &list.v) {
-                (Some(sep), Val::List(items)) => items
-                    .iter()
-                    .map(|i| i.as_text().map(str::to_string))
-                    .collect::<Option<Vec<_>>>()
-                    .map_or_else(unknown, |parts| Val::Str(parts.join(sep))),
+                (Some(sep), Val::List(items)) => {
+                    let Some(parts) = items
+                        .iter()
+                        .map(|i| i.as_text())
+                        .collect::<Option<Vec<_>>>()
+                    else {
+                        return unknown();
+                    };
+                    let len = parts.iter().fold(0usize, |n, p| {
+                        n.saturating_add(p.len()).saturating_add(sep.len())
+                    });
+                    if len > MAX_TEXT.saturating_add(sep.len()) {
+                        return unknown();
+                    }
+                    self.built_text(parts.join(sep), node)
+                }
                 _ => unknown(),
             },
             ("cidrsubnet", [prefix, bits, num]) => {
@@ -1691,6 +1735,9 @@ fn format_text(fmt: &str, args: &[Ev]) -> Option<String> {
             '%' => out.push('%'),
             's' | 'd' | 'v' => out.push_str(args.next()?.as_text()?),
             _ => return None,
+        }
+        if out.len() > MAX_TEXT {
+            return None;
         }
     }
     Some(out)
