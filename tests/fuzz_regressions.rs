@@ -119,7 +119,11 @@ fn hcl_inputs() {
 fn guard_parser_inputs() {
     let template =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/examples/cloudformation/cluster.yaml");
-    let scan = pipeline::scan(&[template.clone()], &Selection::default(), &|_| false);
+    let scan = pipeline::scan(
+        std::slice::from_ref(&template),
+        &Selection::default(),
+        &|_| false,
+    );
     let text = std::fs::read_to_string(&template).unwrap();
     let mut docs: Vec<_> = yaml::parse(FileId(0), &text, Limits::default())
         .unwrap()
