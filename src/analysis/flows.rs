@@ -133,6 +133,10 @@ fn rule_says(rule: &SgRule, owner: SgId, other: Other, protocol: Protocol, port:
     };
     let port_matches = if rule.protocol == Protocol::All || !protocol.has_ports() {
         Some(true)
+    } else if rule.protocol == Protocol::Unknown {
+        // The protocol may turn out to be `-1`, which ignores the ports: they
+        // cannot rule the flow out.
+        None
     } else {
         rule.ports.contains(port)
     };
@@ -305,6 +309,24 @@ mod tests {
         assert_eq!(deciding.len(), 2);
         assert_eq!(deciding[0].group, n);
         assert_eq!(deciding[1].group, c);
+    }
+
+    #[test]
+    fn unknown_protocol_is_not_ruled_out_by_its_ports() {
+        // `protocol = var.protocol, from_port = 0, to_port = 0`: with `-1`
+        // it allows everything, so TCP 443 is unknown, not blocked.
+        let (model, n, c) = pair(
+            vec![rule(
+                Direction::Egress,
+                Protocol::Unknown,
+                0,
+                0,
+                Peer::cidr("0.0.0.0/0"),
+            )],
+            |n| vec![rule(Direction::Ingress, Protocol::Tcp, 443, 443, to(n))],
+        );
+        let v = flow(&model, &set(&[n]), &set(&[c]), Protocol::Tcp, 443);
+        assert_eq!(v, Verdict::Unknown);
     }
 
     #[test]

@@ -29,9 +29,16 @@ impl Protocol {
             "udp" | "17" => Protocol::Udp,
             "icmp" | "1" => Protocol::Icmp,
             "icmpv6" | "58" => Protocol::Icmpv6,
-            other => other
-                .parse::<u8>()
-                .map_or(Protocol::Unknown, Protocol::Number),
+            // Any other spelling of a number (`06`) is the protocol it names,
+            // so that it covers, and is covered by, that protocol's name.
+            other => match other.parse::<u8>() {
+                Ok(1) => Protocol::Icmp,
+                Ok(6) => Protocol::Tcp,
+                Ok(17) => Protocol::Udp,
+                Ok(58) => Protocol::Icmpv6,
+                Ok(n) => Protocol::Number(n),
+                Err(_) => Protocol::Unknown,
+            },
         }
     }
 
@@ -99,7 +106,10 @@ impl PortRange {
     /// `Some(true)` when the range holds `port`, `Some(false)` when it
     /// does not, `None` when a bound is unknown.
     pub fn contains(&self, port: i64) -> Option<bool> {
-        Some(self.from? <= port && port <= self.to?)
+        // Both bounds first: an unknown bound may be `-1` (all ports), so a
+        // port below a known `from` is not ruled out while `to` is unknown.
+        let (from, to) = (self.from?, self.to?);
+        Some(from <= port && port <= to)
     }
 
     pub fn is_known(&self) -> bool {
@@ -165,6 +175,7 @@ mod tests {
         assert_eq!(Protocol::parse("icmpv6"), Protocol::Icmpv6);
         assert_eq!(Protocol::parse("50"), Protocol::Number(50));
         assert_eq!(Protocol::parse("bogus"), Protocol::Unknown);
+        assert_eq!(Protocol::parse("06"), Protocol::Tcp);
         assert!(Protocol::All.covers(Protocol::Udp));
         assert!(!Protocol::Tcp.covers(Protocol::Udp));
         assert!(!Protocol::Unknown.covers(Protocol::Unknown));
@@ -184,6 +195,10 @@ mod tests {
             PortRange::ALL
         );
         assert_eq!(PortRange::new(None, Some(5)).contains(3), None);
+        // Unknown whichever bound is unknown, even where the known one
+        // alone would exclude the port.
+        assert_eq!(PortRange::new(Some(1025), None).contains(443), None);
+        assert_eq!(PortRange::new(None, Some(80)).contains(443), None);
     }
 
     #[test]

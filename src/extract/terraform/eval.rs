@@ -120,12 +120,16 @@ impl Ev {
         }
     }
 
-    /// Nodes in the value, bounded: a guard for memoised values.
+    /// Nodes in the value, text counted as a node per [`TEXT_WEIGHT`]
+    /// bytes, bounded: a guard for memoised values.
     fn size_capped(&self, cap: usize) -> usize {
         let mut count = 0usize;
         let mut stack = vec![self];
         while let Some(ev) = stack.pop() {
             count += 1;
+            if let Val::Str(s) | Val::Num(s) = &ev.v {
+                count = count.saturating_add(s.len() / TEXT_WEIGHT);
+            }
             if count > cap {
                 return count;
             }
@@ -400,6 +404,12 @@ pub(super) fn for_each_items(ev: &Ev) -> Option<Vec<(String, Ev)>> {
 }
 const BUDGET: usize = 500_000;
 const MEMO_CAP: usize = 20_000;
+/// The longest text a template or function may build; longer is unknown.
+/// Without it a few lines of templates that double a local's text ask for
+/// gigabytes.
+const MAX_TEXT: usize = 1 << 20;
+/// Built or copied text costs one unit of the budget per this many bytes.
+const TEXT_WEIGHT: usize = 256;
 
 /// The iterator of a `dynamic` block being expanded.
 #[derive(Debug, Clone)]
@@ -559,6 +569,15 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             self.budget.set(left - amount);
             true
         }
+    }
+
+    /// `text` as a value if it is within [`MAX_TEXT`] and the budget pays
+    /// for it; else unknown.
+    fn built_text(&self, text: String, node: &Node) -> Val {
+        if text.len() > MAX_TEXT || !self.spend(text.len() / TEXT_WEIGHT) {
+            return Val::Unknown(render(node));
+        }
+        Val::Str(text)
     }
 
     fn eval_at(&self, node: &Node, depth: usize) -> Ev {
@@ -1373,8 +1392,11 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                     }
                 }
             }
+            if out.len() > MAX_TEXT {
+                return Val::Unknown(render(node));
+            }
         }
-        Val::Str(out)
+        self.built_text(out, node)
     }
 
     /// A template's text where every unknown part comes from a data source:
@@ -1563,7 +1585,18 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 (Some(t), Some(f), Some(r))
                     if !(f.len() > 1 && f.starts_with('/') && f.ends_with('/')) =>
                 {
-                    Val::Str(t.replace(f, r))
+                    // The length before building it: an empty `f` matches
+                    // between every character.
+                    let matches = if f.is_empty() {
+                        t.chars().count() + 1
+                    } else {
+                        t.matches(f).count()
+                    };
+                    let len = matches.saturating_mul(r.len()).saturating_add(t.len());
+                    if len > MAX_TEXT {
+                        return unknown();
+                    }
+                    self.built_text(t.replace(f, r), node)
                 }
                 _ => unknown(),
             },
@@ -1599,15 +1632,26 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 _ => unknown(),
             },
             ("format", [fmt, rest @ ..]) => match fmt.as_text() {
-                Some(f) => format_text(f, rest).map_or_else(unknown, Val::Str),
+                Some(f) => format_text(f, rest).map_or_else(unknown, |t| self.built_text(t, node)),
                 None => unknown(),
             },
             ("join", [sep, list]) => match (sep.as_text(), &list.v) {
-                (Some(sep), Val::List(items)) => items
-                    .iter()
-                    .map(|i| i.as_text().map(str::to_string))
-                    .collect::<Option<Vec<_>>>()
-                    .map_or_else(unknown, |parts| Val::Str(parts.join(sep))),
+                (Some(sep), Val::List(items)) => {
+                    let Some(parts) = items
+                        .iter()
+                        .map(|i| i.as_text())
+                        .collect::<Option<Vec<_>>>()
+                    else {
+                        return unknown();
+                    };
+                    let len = parts.iter().fold(0usize, |n, p| {
+                        n.saturating_add(p.len()).saturating_add(sep.len())
+                    });
+                    if len > MAX_TEXT.saturating_add(sep.len()) {
+                        return unknown();
+                    }
+                    self.built_text(parts.join(sep), node)
+                }
                 _ => unknown(),
             },
             ("cidrsubnet", [prefix, bits, num]) => {
@@ -1692,6 +1736,9 @@ fn format_text(fmt: &str, args: &[Ev]) -> Option<String> {
             's' | 'd' | 'v' => out.push_str(args.next()?.as_text()?),
             _ => return None,
         }
+        if out.len() > MAX_TEXT {
+            return None;
+        }
     }
     Some(out)
 }
@@ -1772,4 +1819,67 @@ fn binary(op: &str, a: &Ev, b: &Ev) -> Option<Val> {
         "%" if num(b)? != 0.0 => Val::Num(show(num(a)? % num(b)?)),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod cidrsubnet_properties {
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    use ipnet::IpNet;
+    use proptest::prelude::*;
+
+    use super::cidrsubnet;
+
+    fn subnet(prefix: &str, result: &str) -> (IpNet, IpNet) {
+        (prefix.parse().unwrap(), result.parse().unwrap())
+    }
+
+    proptest! {
+        /// `cidrsubnet(prefix, newbits, netnum)` is the prefix's network
+        /// with `netnum` in the next `newbits` bits: a subnet of the prefix,
+        /// `newbits` longer. A netnum that does not fit, a negative one, or
+        /// a length past the family's gives no value.
+        #[test]
+        fn v4(addr: u32, prefix in 0u8..=32, newbits in 0i64..=40, raw: u64, negative: bool) {
+            let fits = 1u128 << newbits.min(63);
+            let netnum = if negative { -1 } else { (u128::from(raw) % (fits + 1)) as i64 };
+            let text = format!("{}/{prefix}", Ipv4Addr::from(addr));
+            let got = cidrsubnet(&text, newbits, netnum);
+            let len = i64::from(prefix) + newbits;
+            if negative || len > 32 || netnum as u128 >= fits {
+                prop_assert_eq!(got, None);
+                return Ok(());
+            }
+            let got = got.unwrap();
+            let len = len as u32;
+            let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            let add = (netnum as u32).checked_shl(32 - len).unwrap_or(0);
+            prop_assert_eq!(&got, &format!("{}/{len}", Ipv4Addr::from((addr & mask) | add)));
+            let (outer, inner) = subnet(&text, &got);
+            prop_assert!(outer.contains(&inner));
+            prop_assert!(outer.contains(&inner.network()));
+            prop_assert_eq!(u32::from(inner.prefix_len()), len);
+        }
+
+        #[test]
+        fn v6(addr: u128, prefix in 0u8..=128, newbits in 0i64..=140, raw: u64, negative: bool) {
+            let fits = 1u128 << newbits.min(64);
+            let netnum = if negative { -1 } else { (u128::from(raw) % (fits + 1)) as i64 };
+            let text = format!("{}/{prefix}", Ipv6Addr::from(addr));
+            let got = cidrsubnet(&text, newbits, netnum);
+            let len = i64::from(prefix) + newbits;
+            if negative || len > 128 || netnum < 0 || netnum as u128 >= fits {
+                prop_assert_eq!(got, None);
+                return Ok(());
+            }
+            let got = got.unwrap();
+            let len = len as u32;
+            let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+            let add = (netnum as u128).checked_shl(128 - len).unwrap_or(0);
+            prop_assert_eq!(&got, &format!("{}/{len}", Ipv6Addr::from((addr & mask) | add)));
+            let (outer, inner) = subnet(&text, &got);
+            prop_assert!(outer.contains(&inner));
+            prop_assert_eq!(u32::from(inner.prefix_len()), len);
+        }
+    }
 }

@@ -1257,3 +1257,40 @@ resource "aws_security_group" "r" {
     assert_eq!(g.egress.len(), 1);
     assert_eq!(g.egress[0].peer, Peer::Unknown);
 }
+
+#[test]
+fn text_that_doubles_through_locals_stays_bounded() {
+    // Each local is four copies of the one before: 16 * 4^20 bytes (16 TiB)
+    // at the end. The text past the cap is unknown; the known CIDR stays.
+    let mut text = String::from("locals {\n  l0 = \"0123456789abcdef\"\n");
+    for i in 1..=20 {
+        let p = i - 1;
+        text.push_str(&format!(
+            "  l{i} = \"${{local.l{p}}}${{local.l{p}}}${{local.l{p}}}${{local.l{p}}}\"\n"
+        ));
+        text.push_str(&format!(
+            "  j{i} = join(\"\", [local.l{p}, local.l{p}, local.l{p}, local.l{p}])\n"
+        ));
+        text.push_str(&format!(
+            "  r{i} = replace(local.l{p}, \"a\", local.l{p})\n"
+        ));
+        text.push_str(&format!(
+            "  f{i} = format(\"%s%s%s%s\", local.l{p}, local.l{p}, local.l{p}, local.l{p})\n"
+        ));
+    }
+    text.push_str(
+        r#"}
+resource "aws_security_group" "r" {
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8", local.l20, local.j20, local.r20, local.f20]
+  }
+}
+"#,
+    );
+    let model = one(&text);
+    let (_, g) = group(&model, "aws_security_group.r");
+    assert!(g.ingress.iter().any(|r| r.peer == Peer::cidr("10.0.0.0/8")));
+}

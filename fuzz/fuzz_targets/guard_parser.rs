@@ -1,0 +1,63 @@
+//! The Guard rules parser on arbitrary text, and the evaluator on whatever
+//! parses: rules run against a CloudFormation template and against the
+//! model document built from it. A syntax error must point inside the text
+//! and render; nothing may panic or run unbounded.
+#![no_main]
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use eks_sg_lint::analysis::Analysis;
+use eks_sg_lint::guard::{self, eval, model_doc, parser, value};
+use eks_sg_lint::pipeline::{self, Selection};
+use eks_sg_lint::source::FileId;
+use eks_sg_lint::syntax::{yaml, Limits};
+use libfuzzer_sys::fuzz_target;
+
+const TEMPLATE: &str = include_str!("../../testdata/examples/cloudformation/cluster.yaml");
+
+thread_local! {
+    /// The documents rules are evaluated against, built once.
+    static DOCS: Vec<Rc<value::Val>> = docs();
+}
+
+fn docs() -> Vec<Rc<value::Val>> {
+    let mut out: Vec<Rc<value::Val>> = yaml::parse(FileId(0), TEMPLATE, Limits::default())
+        .unwrap_or_default()
+        .iter()
+        .map(value::from_node)
+        .collect();
+    let path = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/examples/cloudformation/cluster.yaml"
+    ));
+    let scan = pipeline::scan(&[path], &Selection::default(), &|_| false);
+    let analysis = Analysis::new(&scan.model);
+    out.push(model_doc::build(&scan.model, &analysis));
+    out
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match parser::parse(text) {
+        Ok(file) => {
+            DOCS.with(|docs| {
+                for doc in docs {
+                    let _ = eval::evaluate(&file, Rc::clone(doc));
+                }
+            });
+            // Headers and metadata of a file that parses.
+            let _ = guard::load_text(Path::new("fuzz.guard"), text);
+        }
+        Err(e) => {
+            assert!(e.offset <= text.len(), "{e:?} past {}", text.len());
+            let err = guard::load_text(Path::new("fuzz.guard"), text)
+                .err()
+                .unwrap_or_else(|| panic!("parse failed, load_text did not: {e:?}"));
+            let _ = err.one_line();
+            let _ = err.graphical(false);
+        }
+    }
+});

@@ -1,0 +1,21 @@
+//! The YAML front end on arbitrary text: a tree whose spans lie inside
+//! the text, or a parse error, never a panic, a stack overflow or unbounded
+//! memory.
+#![no_main]
+
+#[path = "common.rs"]
+mod common;
+
+use eks_sg_lint::source::FileId;
+use eks_sg_lint::syntax::{yaml, Limits};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match yaml::parse(FileId(0), text, Limits::default()) {
+        Ok(docs) => docs.iter().for_each(|d| common::check_tree(text, d)),
+        Err(e) => common::check_span(text, e.span),
+    }
+});
