@@ -4,8 +4,8 @@
 # CloudFormation YAML, CDK-style JSON and Terraform (whole clusters: security
 # groups, rules, launch templates, node groups), and 1k, 4k and 16k files
 # mixing every format; times `eks-sg-lint check` and the parse-only floor on
-# each (median of N runs, the two taking turns), and prints the ratios
-# 4k/1k and 16k/4k: linear growth gives 4.0, quadratic 16.
+# each (median of N runs, more for short ones; the two taking turns), and
+# prints the ratios 4k/1k and 16k/4k: linear growth gives 4.0, quadratic 16.
 # Usage: bench/scaling.sh [--runs N] [--update-readme]   (default 5 runs)
 #   --update-readme   also write the table into README.md (between the
 #                     scaling:start and scaling:end markers)
@@ -44,14 +44,19 @@ series() {
     out="$work/$n"
     rm -rf "$out"
     "$@" "$n" "$out"
-    tc=(); tp=()
-    for r in $(seq "$runs"); do
+    tc=(); tp=(); r=0; spent=0
+    # at least $runs runs, more (up to 25) while they add up to under 3 s:
+    # a median of short runs needs more of them to be stable
+    while [ "$r" -lt "$runs" ] || { [ "$r" -lt 25 ] && awk -v s="$spent" 'BEGIN { exit !(s < 3) }'; }; do
+      r=$((r + 1))
       read -r t m rc < <(once "$floor" "$out")
       [ "$r" -eq 1 ] && check_status parse_only "$rc" 0
       tp+=("$t")
+      spent=$(awk -v s="$spent" -v t="$t" 'BEGIN { print s + t }')
       read -r t m rc < <(once "$bin" check --format json "$out")
       [ "$r" -eq 1 ] && check_status "eks-sg-lint check" "$rc" "0 1"
       tc+=("$t")
+      spent=$(awk -v s="$spent" -v t="$t" 'BEGIN { print s + t }')
     done
     c+=("$(printf '%s\n' "${tc[@]}" | median)")
     p+=("$(printf '%s\n' "${tp[@]}" | median)")
@@ -66,7 +71,7 @@ series() {
 
 out="$work/table.md"
 {
-  echo "eks-sg-lint $("$bin" --version | awk '{print $2}') ($(git rev-parse --short HEAD 2>/dev/null || echo unknown)), $(date -u '+%Y-%m-%d %H:%M UTC'), $(machine); median of $runs runs, check and parse-only taking turns"
+  echo "eks-sg-lint $("$bin" --version | awk '{print $2}') ($(git rev-parse --short HEAD 2>/dev/null || echo unknown)), $(date -u '+%Y-%m-%d %H:%M UTC'), $(machine); median of $runs runs or more (up to 25, while they add up to under 3 s), check and parse-only taking turns"
   echo
   echo "| input | run | 1k | 4k | 16k | 4k / 1k | 16k / 4k |"
   echo "|---|---|---|---|---|---|---|"
