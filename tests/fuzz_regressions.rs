@@ -188,6 +188,8 @@ fn pipeline_inputs() {
             sources: &scan.sources,
             rules: &metas,
             files_analyzed: scan.files_analyzed,
+            notices: &scan.notices,
+            elapsed: None,
         };
         for format in [OutputFormat::Human, OutputFormat::Sarif] {
             let _ = report::render(format, &report, Style::Plain);

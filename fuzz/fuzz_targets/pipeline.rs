@@ -62,6 +62,8 @@ fuzz_target!(|data: &[u8]| {
             sources: &scan.sources,
             rules: &metas,
             files_analyzed: scan.files_analyzed,
+            notices: &scan.notices,
+            elapsed: None,
         };
         for format in [OutputFormat::Human, OutputFormat::Sarif] {
             let _ = report::render(format, &report, Style::Plain);
