@@ -257,6 +257,7 @@ pub fn scan_with_vars(
     let terraform_modules: Vec<Vec<(FileId, &Node)>> = terraform_dirs.into_values().collect();
     let inputs = guard::Inputs {
         model: &model,
+        analysis: &analysis,
         sources: &scan.sources,
         cloudformation: &cloudformation_docs,
         eksctl: &eksctl_docs,

@@ -36,6 +36,8 @@ pub use header::{Header, InputKind};
 /// What Guard rules may run over in a `check`.
 pub struct Inputs<'a> {
     pub model: &'a Model,
+    /// The facts derived from `model`, computed once for the whole check.
+    pub analysis: &'a Analysis,
     pub sources: &'a SourceMap,
     /// Every CloudFormation document (JSON, or one YAML document).
     pub cloudformation: &'a [(FileId, &'a Node)],
@@ -179,10 +181,8 @@ pub fn check(
         };
         let docs: Vec<Rc<value::Val>> = match loaded.header.input {
             InputKind::Model => {
-                let doc = model_doc.get_or_insert_with(|| {
-                    let analysis = Analysis::new(inputs.model);
-                    model_doc::build(inputs.model, &analysis)
-                });
+                let doc = model_doc
+                    .get_or_insert_with(|| model_doc::build(inputs.model, inputs.analysis));
                 vec![Rc::clone(doc)]
             }
             InputKind::CloudFormation => inputs

@@ -6,7 +6,7 @@
 
 use std::rc::Rc;
 
-use crate::analysis::{effective_egress, Analysis};
+use crate::analysis::{default_egress, Analysis};
 use crate::model::{
     Cluster, ClusterId, Direction, GroupOrigin, GroupRef, IpFamily, Known, Model, NodeGroupKind,
     Peer, Presence, Protocol, SgId, SgRule,
@@ -163,11 +163,35 @@ pub fn build(model: &Model, analysis: &Analysis) -> Rc<Val> {
         list(root_span, node_groups),
     );
 
+    // Which node groups and clusters carry each group, gathered once rather
+    // than by a scan over every node group for every group.
+    let mut on_nodes: Vec<Vec<usize>> = vec![Vec::new(); model.groups.len()];
+    for (i, m) in analysis.nodes.iter().enumerate() {
+        for id in m.model_groups() {
+            if let Some(list) = on_nodes.get_mut(id.index()) {
+                list.push(i);
+            }
+        }
+    }
+    let mut on_cp: Vec<Vec<usize>> = vec![Vec::new(); model.groups.len()];
+    for (i, m) in analysis.control_plane.iter().enumerate() {
+        for id in m.model_groups() {
+            if let Some(list) = on_cp.get_mut(id.index()) {
+                list.push(i);
+            }
+        }
+    }
     let groups = model
         .groups
         .iter()
         .enumerate()
-        .map(|(i, _)| group(model, analysis, SgId(i as u32)))
+        .map(|(i, _)| {
+            let carriers = Carriers {
+                node_groups: on_nodes.get(i).map_or(&[], Vec::as_slice),
+                clusters: on_cp.get(i).map_or(&[], Vec::as_slice),
+            };
+            group(model, SgId(i as u32), carriers)
+        })
         .collect();
     put(
         &mut root,
@@ -299,7 +323,14 @@ fn cluster(model: &Model, analysis: &Analysis, id: ClusterId, c: &Cluster) -> Rc
     map(sp, e)
 }
 
-fn group(model: &Model, analysis: &Analysis, id: SgId) -> Rc<Val> {
+/// The node groups and clusters (indices, in model order) whose nodes or
+/// control plane carry a group.
+struct Carriers<'a> {
+    node_groups: &'a [usize],
+    clusters: &'a [usize],
+}
+
+fn group(model: &Model, id: SgId, carriers: Carriers) -> Rc<Val> {
     let Some(g) = model.groups.get(id.index()) else {
         return Val::lit(Kind::Null);
     };
@@ -314,21 +345,17 @@ fn group(model: &Model, analysis: &Analysis, id: SgId) -> Rc<Val> {
     };
     put(&mut e, sp, "origin", s(sp, origin));
     put(&mut e, sp, "rules_complete", b(sp, !g.rules_incomplete));
-    let on_nodes: Vec<Rc<Val>> = analysis
-        .nodes
+    let on_nodes: Vec<Rc<Val>> = carriers
+        .node_groups
         .iter()
-        .enumerate()
-        .filter(|(_, m)| m.contains(id))
-        .filter_map(|(i, _)| model.node_groups.get(i))
+        .filter_map(|&i| model.node_groups.get(i))
         .map(|ng| s(sp, &ng.address))
         .collect();
     put(&mut e, sp, "node_groups", list(sp, on_nodes));
-    let on_cp: Vec<Rc<Val>> = analysis
-        .control_plane
+    let on_cp: Vec<Rc<Val>> = carriers
+        .clusters
         .iter()
-        .enumerate()
-        .filter(|(_, m)| m.contains(id))
-        .filter_map(|(i, _)| model.clusters.get(i))
+        .filter_map(|&i| model.clusters.get(i))
         .map(|c| s(sp, &c.address))
         .collect();
     put(&mut e, sp, "clusters", list(sp, on_cp));
@@ -345,8 +372,13 @@ fn group(model: &Model, analysis: &Analysis, id: SgId) -> Rc<Val> {
     put(&mut e, sp, "tags", list(sp, tags));
     let ingress = g.ingress.iter().map(|r| rule(model, id, r)).collect();
     put(&mut e, sp, "ingress", list(sp, ingress));
-    let egress = effective_egress(model, id)
+    // The effective egress: the group's own rules, then its format's
+    // default, read in place rather than cloned.
+    let defaults = default_egress(g);
+    let egress = g
+        .egress
         .iter()
+        .chain(&defaults)
         .map(|r| rule(model, id, r))
         .collect();
     put(
