@@ -235,19 +235,24 @@ pub fn default_egress(sg: &SecurityGroup) -> Vec<SgRule> {
     if sg.inline_egress_declared || sg.default_egress != DefaultEgress::AllowAll {
         return Vec::new();
     }
-    ["0.0.0.0/0", "::/0"]
-        .into_iter()
-        .map(|cidr| SgRule {
-            direction: Direction::Egress,
-            protocol: Protocol::All,
-            ports: PortRange::ALL,
-            peer: Peer::cidr(cidr),
-            span: sg.egress_span.unwrap_or(sg.span),
-            presence: Presence::Always,
-            description: Some("default egress: all traffic".into()),
-            implicit: true,
-        })
-        .collect()
+    // `0.0.0.0/0` and `::/0`, built rather than parsed: flows ask for a
+    // group's defaults once per pair of node groups.
+    [
+        ipnet::IpNet::V4(ipnet::Ipv4Net::default()),
+        ipnet::IpNet::V6(ipnet::Ipv6Net::default()),
+    ]
+    .into_iter()
+    .map(|net| SgRule {
+        direction: Direction::Egress,
+        protocol: Protocol::All,
+        ports: PortRange::ALL,
+        peer: Peer::Cidr(net),
+        span: sg.egress_span.unwrap_or(sg.span),
+        presence: Presence::Always,
+        description: Some("default egress: all traffic".into()),
+        implicit: true,
+    })
+    .collect()
 }
 
 /// Whether a rule's peer is `group` itself (a self rule or a reference to

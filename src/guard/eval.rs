@@ -938,7 +938,7 @@ impl<'f> Evaluator<'f> {
                 };
                 for k in keys {
                     let names: Vec<String> = match k.value().map(|v| &v.kind) {
-                        Some(Kind::Str(s)) => vec![s.clone()],
+                        Some(Kind::Str(s)) => vec![s.to_string()],
                         Some(Kind::List(items)) => items
                             .iter()
                             .filter_map(|i| i.as_str().map(str::to_string))
@@ -1413,7 +1413,7 @@ fn in_outcome(l: &Rc<Val>, r: &Rc<Val>, not: bool) -> Outcome {
 
 fn string_in(l: &Rc<Val>, r: &Rc<Val>) -> Option<bool> {
     match (&l.kind, &r.kind) {
-        (Kind::Str(a), Kind::Str(b)) => Some(b.contains(a.as_str())),
+        (Kind::Str(a), Kind::Str(b)) => Some(b.contains(&**a)),
         _ => None,
     }
 }

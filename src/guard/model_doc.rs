@@ -4,6 +4,7 @@
 //! came from, so a failing clause points at the source. The shape is
 //! documented in the README ("Guard rules").
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use crate::analysis::{default_egress, Analysis};
@@ -21,8 +22,14 @@ fn at(span: Span, kind: Kind) -> Rc<Val> {
     Val::new(Some(span), kind)
 }
 
+/// Text of the model (names, addresses): owned.
 fn s(span: Span, v: impl Into<String>) -> Rc<Val> {
-    at(span, Kind::Str(v.into()))
+    at(span, Kind::Str(Cow::Owned(v.into())))
+}
+
+/// A fixed word (`ingress`, `tcp`, `managed`): borrowed, not allocated.
+fn word(span: Span, v: &'static str) -> Rc<Val> {
+    at(span, Kind::Str(Cow::Borrowed(v)))
 }
 
 fn b(span: Span, v: bool) -> Rc<Val> {
@@ -37,7 +44,7 @@ fn list(span: Span, items: Vec<Rc<Val>>) -> Rc<Val> {
     at(span, Kind::List(items))
 }
 
-fn put(e: &mut Entries, span: Span, key: &str, v: Rc<Val>) {
+fn put(e: &mut Entries, span: Span, key: &'static str, v: Rc<Val>) {
     e.push((Val::str(Some(span), key), v));
 }
 
@@ -86,14 +93,14 @@ pub fn build(model: &Model, analysis: &Analysis) -> Rc<Val> {
         .enumerate()
         .map(|(i, ng)| {
             let sp = ng.span;
-            let mut e = Entries::new();
+            let mut e = Entries::with_capacity(7);
             put(&mut e, sp, "address", s(sp, &ng.address));
             put(&mut e, sp, "name", known_str(sp, &ng.name));
             put(
                 &mut e,
                 sp,
                 "kind",
-                s(
+                word(
                     sp,
                     match ng.kind {
                         NodeGroupKind::Managed => "managed",
@@ -129,7 +136,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> Rc<Val> {
                 None => null(sp),
                 Some(ra) => {
                     let rs = ra.span;
-                    let mut r = Entries::new();
+                    let mut r = Entries::with_capacity(3);
                     put(&mut r, rs, "key_set", known_bool(rs, &ra.key_set));
                     let members = ra.source_groups.all_members();
                     put(
@@ -205,7 +212,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> Rc<Val> {
         .iter()
         .map(|ep| {
             let sp = ep.span;
-            let mut e = Entries::new();
+            let mut e = Entries::with_capacity(2);
             put(&mut e, sp, "address", s(sp, &ep.address));
             put(&mut e, sp, "service", known_str(sp, &ep.service));
             map(sp, e)
@@ -229,14 +236,14 @@ fn known_str(span: Span, k: &Known<String>) -> Rc<Val> {
 
 fn cluster(model: &Model, analysis: &Analysis, id: ClusterId, c: &Cluster) -> Rc<Val> {
     let sp = c.span;
-    let mut e = Entries::new();
+    let mut e = Entries::with_capacity(8);
     put(&mut e, sp, "address", s(sp, &c.address));
     put(&mut e, sp, "name", known_str(sp, &c.name));
     put(
         &mut e,
         sp,
         "ip_family",
-        s(
+        word(
             sp,
             match c.ip_family {
                 IpFamily::Ipv4 => "ipv4",
@@ -249,7 +256,7 @@ fn cluster(model: &Model, analysis: &Analysis, id: ClusterId, c: &Cluster) -> Rc
     // defaults), with spans on the settings where written.
     let ep = &c.endpoint;
     let ep_span = ep.span.unwrap_or(sp);
-    let mut en = Entries::new();
+    let mut en = Entries::with_capacity(5);
     put(
         &mut en,
         ep_span,
@@ -264,7 +271,7 @@ fn cluster(model: &Model, analysis: &Analysis, id: ClusterId, c: &Cluster) -> Rc
     );
     let cidr_span = ep.cidrs_span.unwrap_or(ep_span);
     let (cidrs, explicit) = match &ep.public_access_cidrs {
-        None => (list(cidr_span, vec![s(cidr_span, "0.0.0.0/0")]), false),
+        None => (list(cidr_span, vec![word(cidr_span, "0.0.0.0/0")]), false),
         Some(Known::Value(v)) => (
             list(cidr_span, v.iter().map(|x| s(cidr_span, x)).collect()),
             true,
@@ -335,7 +342,7 @@ fn group(model: &Model, id: SgId, carriers: Carriers) -> Rc<Val> {
         return Val::lit(Kind::Null);
     };
     let sp = g.span;
-    let mut e = Entries::new();
+    let mut e = Entries::with_capacity(9);
     put(&mut e, sp, "name", s(sp, &g.name));
     let origin = match g.origin {
         GroupOrigin::Defined => "defined",
@@ -343,7 +350,7 @@ fn group(model: &Model, id: SgId, carriers: Carriers) -> Rc<Val> {
         GroupOrigin::RemoteAccess(_) => "remote-access",
         GroupOrigin::Generated(tool) => tool,
     };
-    put(&mut e, sp, "origin", s(sp, origin));
+    put(&mut e, sp, "origin", word(sp, origin));
     put(&mut e, sp, "rules_complete", b(sp, !g.rules_incomplete));
     let on_nodes: Vec<Rc<Val>> = carriers
         .node_groups
@@ -363,7 +370,7 @@ fn group(model: &Model, id: SgId, carriers: Carriers) -> Rc<Val> {
         .tags
         .iter()
         .map(|t| {
-            let mut te = Entries::new();
+            let mut te = Entries::with_capacity(2);
             put(&mut te, t.span, "key", known_str(t.span, &t.key));
             put(&mut te, t.span, "value", known_str(t.span, &t.value));
             map(t.span, te)
@@ -392,12 +399,12 @@ fn group(model: &Model, id: SgId, carriers: Carriers) -> Rc<Val> {
 
 fn rule(model: &Model, owner: SgId, r: &SgRule) -> Rc<Val> {
     let sp = r.span;
-    let mut e = Entries::new();
+    let mut e = Entries::with_capacity(10);
     put(
         &mut e,
         sp,
         "direction",
-        s(
+        word(
             sp,
             match r.direction {
                 Direction::Ingress => "ingress",
@@ -406,19 +413,19 @@ fn rule(model: &Model, owner: SgId, r: &SgRule) -> Rc<Val> {
         ),
     );
     let protocol = match r.protocol {
-        Protocol::All => "all".to_string(),
-        Protocol::Tcp => "tcp".into(),
-        Protocol::Udp => "udp".into(),
-        Protocol::Icmp => "icmp".into(),
-        Protocol::Icmpv6 => "icmpv6".into(),
-        Protocol::Number(n) => n.to_string(),
-        Protocol::Unknown => "unknown".into(),
+        Protocol::All => word(sp, "all"),
+        Protocol::Tcp => word(sp, "tcp"),
+        Protocol::Udp => word(sp, "udp"),
+        Protocol::Icmp => word(sp, "icmp"),
+        Protocol::Icmpv6 => word(sp, "icmpv6"),
+        Protocol::Number(n) => s(sp, n.to_string()),
+        Protocol::Unknown => word(sp, "unknown"),
     };
-    put(&mut e, sp, "protocol", s(sp, protocol));
+    put(&mut e, sp, "protocol", protocol);
     let port = |p: Option<i64>| p.map_or_else(|| null(sp), |v| at(sp, Kind::Int(v)));
     put(&mut e, sp, "from_port", port(r.ports.from));
     put(&mut e, sp, "to_port", port(r.ports.to));
-    let mut peer = Entries::new();
+    let mut peer = Entries::with_capacity(3);
     let (kind, cidr, group) = match &r.peer {
         Peer::Cidr(net) => ("cidr", Some(net.to_string()), None),
         Peer::PrefixList(p) => ("prefix-list", None, Some(p.clone())),
@@ -430,7 +437,7 @@ fn rule(model: &Model, owner: SgId, r: &SgRule) -> Rc<Val> {
         ),
         Peer::Unknown => ("unknown", None, None),
     };
-    put(&mut peer, sp, "kind", s(sp, kind));
+    put(&mut peer, sp, "kind", word(sp, kind));
     put(
         &mut peer,
         sp,
