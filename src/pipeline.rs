@@ -15,7 +15,7 @@ use crate::guard;
 use crate::model::Model;
 use crate::rules::{self, eks000_parse_error, Context};
 use crate::source::{FileId, SourceMap, Span};
-use crate::syntax::{self, Limits, Node, ParseError};
+use crate::syntax::{self, Entry, Limits, Node, ParseError, Value};
 
 /// Files larger than this are not read (they are reported as skipped).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -263,20 +263,36 @@ pub fn scan_with_vars(
         eksctl: &eksctl_docs,
         terraform: &terraform_modules,
     };
-    findings.extend(guard::check(&inputs, user_rules, &|m| {
-        selection.is_selected(m.code)
-    }));
+    let selected = |m: &RuleMeta| selection.is_selected(m.code);
+    let document_findings = guard::check_documents(&inputs, user_rules, &selected);
+    // From here on only suppression reads the parse trees, and only each
+    // CloudFormation resource's `Metadata`: keep that and free the trees
+    // before the model document is built, so that the two are never in
+    // memory together.
+    let metadata: Vec<(FileId, Node)> = cloudformation_docs
+        .iter()
+        .map(|(id, doc)| (*id, metadata_skeleton(doc)))
+        .collect();
+    drop(terraform_modules);
+    drop(terraform);
+    drop(terraform_plans);
+    drop(cloudformation_docs);
+    drop(eksctl_docs);
+    drop(parsed);
+    let model_findings = guard::check_model(&model, &analysis, user_rules, &selected);
+    findings.extend(document_findings.merge(model_findings));
     findings.retain(|f| selection.is_selected(f.code));
     let comment_files: Vec<FileId> = meta
         .iter()
         .filter(|(_, candidate, _)| *candidate != Candidate::Json)
         .map(|(id, _, _)| *id)
         .collect();
+    let metadata_docs: Vec<(FileId, &Node)> = metadata.iter().map(|(id, n)| (*id, n)).collect();
     crate::suppress::apply(
         &mut findings,
         &scan.sources,
         &model,
-        &cloudformation_docs,
+        &metadata_docs,
         &comment_files,
     );
     sort_findings(&mut findings, &scan.sources);
@@ -441,6 +457,46 @@ fn parse_file(
         (true, false) => Parsed::Eksctl(eksctl),
         // A stream mixing both is rare; eksctl's documents win.
         (false, false) => Parsed::Eksctl(eksctl),
+    }
+}
+
+/// What suppression reads of a CloudFormation document: each resource's
+/// first `Metadata` and, in it, the first `eks-sg-lint` entry (see
+/// `suppress::metadata_directives`), with keys, order and spans as written.
+fn metadata_skeleton(doc: &Node) -> Node {
+    let keep = |resources: &[Entry]| -> Vec<Entry> {
+        resources
+            .iter()
+            .filter_map(|r| {
+                let metadata = r.value.entry("Metadata")?;
+                let ours = metadata.value.entry("eks-sg-lint")?;
+                let metadata = Entry {
+                    key: metadata.key.clone(),
+                    key_span: metadata.key_span,
+                    value: Node::new(metadata.value.span, Value::Map(vec![ours.clone()])),
+                };
+                Some(Entry {
+                    key: r.key.clone(),
+                    key_span: r.key_span,
+                    value: Node::new(r.value.span, Value::Map(vec![metadata])),
+                })
+            })
+            .collect()
+    };
+    let only = |node: &Node| match node.as_map() {
+        Some(entries) => Node::new(node.span, Value::Map(keep(entries))),
+        None => Node::new(node.span, Value::Null),
+    };
+    match doc.entry("Resources") {
+        Some(resources) => Node::new(
+            doc.span,
+            Value::Map(vec![Entry {
+                key: resources.key.clone(),
+                key_span: resources.key_span,
+                value: only(&resources.value),
+            }]),
+        ),
+        None => only(doc),
     }
 }
 
