@@ -253,7 +253,6 @@ pub fn scan_with_vars(
         model: &model,
         analysis: &analysis,
     };
-    findings.extend(rules::check_all(&cx, |m| selection.is_selected(m.code)));
     let terraform_modules: Vec<Vec<(FileId, &Node)>> = terraform_dirs.into_values().collect();
     let inputs = guard::Inputs {
         model: &model,
@@ -279,7 +278,20 @@ pub fn scan_with_vars(
     drop(cloudformation_docs);
     drop(eksctl_docs);
     drop(parsed);
-    let model_findings = guard::check_model(&model, &analysis, user_rules, &selected);
+    // The built-in rules and the model's Guard rules read the model alone:
+    // they run side by side (the model document on this thread), and their
+    // findings join in the order of one after the other.
+    let (rule_findings, model_findings) = std::thread::scope(|s| {
+        let rules = s.spawn(|| rules::check_all(&cx, selected));
+        let model_findings = guard::check_model(&model, &analysis, user_rules, &selected);
+        let rule_findings = match rules.join() {
+            Ok(found) => found,
+            // A panic in a rule is a bug: report it as such, on this thread.
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        (rule_findings, model_findings)
+    });
+    findings.extend(rule_findings);
     findings.extend(document_findings.merge(model_findings));
     findings.retain(|f| selection.is_selected(f.code));
     let comment_files: Vec<FileId> = meta
