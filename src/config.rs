@@ -205,6 +205,11 @@ impl Config {
 
     /// Whether `code` is ignored for findings in `path`.
     pub fn is_ignored_at(&self, path: &Path, code: &str) -> bool {
+        // Asked once per finding: without per-path ignores, skip making the
+        // path relative (two `current_dir` calls and new paths).
+        if self.per_path_ignores.is_empty() {
+            return false;
+        }
         let Some(rel) = self.relative(path) else {
             return false;
         };

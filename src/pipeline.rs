@@ -290,18 +290,50 @@ pub fn scan_showing_progress(
         model: &model,
         analysis: &analysis,
     };
-    findings.extend(rules::check_all(&cx, |m| selection.is_selected(m.code)));
     let terraform_modules: Vec<Vec<(FileId, &Node)>> = terraform_dirs.into_values().collect();
     let inputs = guard::Inputs {
         model: &model,
+        analysis: &analysis,
         sources: &scan.sources,
         cloudformation: &cloudformation_docs,
         eksctl: &eksctl_docs,
         terraform: &terraform_modules,
     };
-    findings.extend(guard::check(&inputs, user_rules, &|m| {
-        selection.is_selected(m.code)
-    }));
+    let selected = |m: &RuleMeta| selection.is_selected(m.code);
+    let document_findings = guard::check_documents(&inputs, user_rules, &selected);
+    // From here on only suppression reads the parse trees, and only each
+    // CloudFormation resource's `Metadata`: read those and free the trees
+    // before the model document is built, so that the two are never in
+    // memory together.
+    let metadata: Vec<(FileId, crate::suppress::MetadataIgnore)> = cloudformation_docs
+        .iter()
+        .flat_map(|(id, doc)| {
+            crate::suppress::metadata_directives(doc)
+                .into_iter()
+                .map(move |m| (*id, m))
+        })
+        .collect();
+    drop(terraform_modules);
+    drop(terraform);
+    drop(terraform_plans);
+    drop(cloudformation_docs);
+    drop(eksctl_docs);
+    drop(parsed);
+    // The built-in rules and the model's Guard rules read the model alone:
+    // they run side by side (the model document on this thread), and their
+    // findings join in the order of one after the other.
+    let (rule_findings, model_findings) = std::thread::scope(|s| {
+        let rules = s.spawn(|| rules::check_all(&cx, selected));
+        let model_findings = guard::check_model(&model, &analysis, user_rules, &selected);
+        let rule_findings = match rules.join() {
+            Ok(found) => found,
+            // A panic in a rule is a bug: report it as such, on this thread.
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        (rule_findings, model_findings)
+    });
+    findings.extend(rule_findings);
+    findings.extend(document_findings.merge(model_findings));
     findings.retain(|f| selection.is_selected(f.code));
     let comment_files: Vec<FileId> = meta
         .iter()
@@ -317,7 +349,7 @@ pub fn scan_showing_progress(
         &mut findings,
         &scan.sources,
         &model,
-        &cloudformation_docs,
+        metadata,
         &comment_files,
         &crate::suppress::Judge {
             files: &judged,
@@ -339,19 +371,18 @@ pub fn scan_showing_progress(
 
 /// Orders findings by file, line, column and code.
 pub fn sort_findings(findings: &mut [Finding], sources: &SourceMap) {
-    findings.sort_by(|a, b| {
-        let key = |f: &Finding| {
-            let display = sources.get(f.span.file).map_or("", |s| s.display.as_str());
-            (
-                display.to_string(),
-                f.span.start,
-                f.span.end,
-                f.code,
-                f.message.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    // Borrowed, not copied: the key is made twice per comparison.
+    fn key<'a>(f: &'a Finding, sources: &'a SourceMap) -> (&'a str, u32, u32, &'a str, &'a str) {
+        let display = sources.get(f.span.file).map_or("", |s| s.display.as_str());
+        (
+            display,
+            f.span.start,
+            f.span.end,
+            f.code,
+            f.message.as_str(),
+        )
+    }
+    findings.sort_by(|a, b| key(a, sources).cmp(&key(b, sources)));
 }
 
 fn read_file(path: &Path, candidate: Candidate) -> Result<Option<ReadFile>, Problem> {

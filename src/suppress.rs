@@ -167,7 +167,9 @@ pub struct Judge<'a> {
     pub ran: &'a dyn Fn(&str) -> bool,
 }
 
-/// Marks the findings that a directive suppresses, and returns a notice for
+/// Marks the findings that a directive (comments in `comment_files`, the
+/// CloudFormation `metadata_ignores` read by [`metadata_directives`])
+/// suppresses, and returns a notice for
 /// each directive (in a file `judge` covers) that suppresses nothing: one
 /// naming codes whose rules ran and found nothing there, codes that are no
 /// rule's, or no code at all.
@@ -175,7 +177,7 @@ pub fn apply<'a>(
     findings: &mut [Finding],
     sources: &SourceMap,
     model: &'a Model,
-    cloudformation: &[(FileId, &Node)],
+    metadata_ignores: Vec<(FileId, MetadataIgnore)>,
     comment_files: &[FileId],
     judge: &Judge,
 ) -> Vec<Notice> {
@@ -214,14 +216,12 @@ pub fn apply<'a>(
         }
     }
     let mut metadata: HashMap<(FileId, String), Vec<Tracked<MetadataIgnore>>> = HashMap::new();
-    for (file, doc) in cloudformation {
-        for ignore in metadata_directives(doc) {
-            let used = vec![false; ignore.codes.len()];
-            metadata
-                .entry((*file, ignore.resource.clone()))
-                .or_default()
-                .push((ignore, used));
-        }
+    for (file, ignore) in metadata_ignores {
+        let used = vec![false; ignore.codes.len()];
+        metadata
+            .entry((file, ignore.resource.clone()))
+            .or_default()
+            .push((ignore, used));
     }
     for finding in findings.iter_mut() {
         let file = finding.span.file;

@@ -63,6 +63,10 @@ pub struct Analysis {
     /// it: its template then knows the control plane's groups only as
     /// parameters, which may stand for any of them.
     linked_by_name: Vec<bool>,
+    /// The node groups of each cluster, in model order (the inverse of
+    /// `cluster_of`), so that a cluster's node groups are found without a
+    /// scan over every node group.
+    by_cluster: Vec<Vec<NodeGroupId>>,
 }
 
 impl Analysis {
@@ -125,11 +129,18 @@ impl Analysis {
             .iter()
             .map(|ng| matches!(ng.cluster, ClusterLink::Name(_)))
             .collect();
+        let mut by_cluster: Vec<Vec<NodeGroupId>> = vec![Vec::new(); model.clusters.len()];
+        for (i, c) in cluster_of.iter().enumerate() {
+            if let Some(list) = c.and_then(|c| by_cluster.get_mut(c.index())) {
+                list.push(NodeGroupId(u32::try_from(i).unwrap_or(u32::MAX)));
+            }
+        }
         Analysis {
             control_plane,
             nodes,
             cluster_of,
             linked_by_name,
+            by_cluster,
         }
     }
 
@@ -149,10 +160,19 @@ impl Analysis {
 
     /// The node groups of a cluster.
     pub fn node_groups_of(&self, cluster: ClusterId) -> impl Iterator<Item = NodeGroupId> + '_ {
-        self.cluster_of
+        self.by_cluster
+            .get(cluster.index())
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .copied()
+    }
+
+    /// The node groups whose nodes carry group `id`, in model order.
+    pub fn node_groups_with(&self, id: SgId) -> impl Iterator<Item = NodeGroupId> + '_ {
+        self.nodes
             .iter()
             .enumerate()
-            .filter(move |(_, c)| **c == Some(cluster))
+            .filter(move |(_, m)| m.contains(id))
             .map(|(i, _)| NodeGroupId(u32::try_from(i).unwrap_or(u32::MAX)))
     }
 
@@ -160,16 +180,18 @@ impl Analysis {
     /// group g of c (rules.md, "Terms"), each with its cluster.
     pub fn shared_groups(&self, model: &Model) -> Vec<(SgId, ClusterId)> {
         let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for (ci, cp) in self.control_plane.iter().enumerate() {
             let cluster = ClusterId(u32::try_from(ci).unwrap_or(u32::MAX));
             for sg in cp.model_groups() {
-                if !model.group(sg).is_defined_in_scan() || out.contains(&(sg, cluster)) {
+                if !model.group(sg).is_defined_in_scan() || seen.contains(&(sg, cluster)) {
                     continue;
                 }
                 if self
                     .node_groups_of(cluster)
                     .any(|ng| self.nodes[ng.index()].contains(sg))
                 {
+                    seen.insert((sg, cluster));
                     out.push((sg, cluster));
                 }
             }
@@ -213,19 +235,24 @@ pub fn default_egress(sg: &SecurityGroup) -> Vec<SgRule> {
     if sg.inline_egress_declared || sg.default_egress != DefaultEgress::AllowAll {
         return Vec::new();
     }
-    ["0.0.0.0/0", "::/0"]
-        .into_iter()
-        .map(|cidr| SgRule {
-            direction: Direction::Egress,
-            protocol: Protocol::All,
-            ports: PortRange::ALL,
-            peer: Peer::cidr(cidr),
-            span: sg.egress_span.unwrap_or(sg.span),
-            presence: Presence::Always,
-            description: Some("default egress: all traffic".into()),
-            implicit: true,
-        })
-        .collect()
+    // `0.0.0.0/0` and `::/0`, built rather than parsed: flows ask for a
+    // group's defaults once per pair of node groups.
+    [
+        ipnet::IpNet::V4(ipnet::Ipv4Net::default()),
+        ipnet::IpNet::V6(ipnet::Ipv6Net::default()),
+    ]
+    .into_iter()
+    .map(|net| SgRule {
+        direction: Direction::Egress,
+        protocol: Protocol::All,
+        ports: PortRange::ALL,
+        peer: Peer::Cidr(net),
+        span: sg.egress_span.unwrap_or(sg.span),
+        presence: Presence::Always,
+        description: Some("default egress: all traffic".into()),
+        implicit: true,
+    })
+    .collect()
 }
 
 /// Whether a rule's peer is `group` itself (a self rule or a reference to

@@ -119,6 +119,10 @@ struct Evaluator<'f> {
     /// Failures recorded on the current path; truncated where a verdict
     /// other than FAIL makes them moot.
     failures: RefCell<Vec<Failure>>,
+    /// Above zero inside a gate (`when` conditions, a filter), whose
+    /// failures are always dropped: they are then not recorded, nor their
+    /// messages made.
+    quiet: Cell<u32>,
     depth: Cell<u32>,
     by_name: HashMap<&'f str, Vec<usize>>,
 }
@@ -233,7 +237,60 @@ struct Outcome {
     pass: bool,
     /// The value that failed, or where its query stopped.
     at: Option<Rc<Val>>,
-    detail: String,
+    detail: Detail,
+}
+
+/// Why an outcome is what it is. Most outcomes pass and only a negated
+/// clause reports a passing one, so the common forms keep their values
+/// and are rendered when read, not for every comparison made.
+enum Detail {
+    Text(String),
+    /// `X is not OP Y`.
+    NotOrdered(Rc<Val>, &'static str, Rc<Val>),
+    /// `X is in Y` (`true`) or `X is not in Y` (`false`).
+    In(Rc<Val>, bool, Rc<Val>),
+    /// `X is in Y` (`true`) or `X is not in Y` (`false`), for strings.
+    StringIn(Rc<Val>, bool, Rc<Val>),
+    /// `is X, expected Y`.
+    Expected(Rc<Val>, Rc<Val>),
+    /// `X does not satisfy OP`.
+    Unsatisfied(Rc<Val>, &'static str),
+    /// `X is empty` (`true`) or `X is not empty` (`false`).
+    Empty(Rc<Val>, bool),
+}
+
+impl Detail {
+    fn text(&self) -> String {
+        match self {
+            Detail::Text(t) => t.clone(),
+            Detail::NotOrdered(x, op, y) => {
+                format!("{} is not {} {}", x.display(), op, y.display())
+            }
+            Detail::In(l, true, r) => format!("{} is in {}", l.display(), r.display()),
+            Detail::In(l, false, r) => format!("{} is not in {}", l.display(), r.display()),
+            Detail::StringIn(l, is_in, r) => format!(
+                "{} is {}in {}",
+                l.display(),
+                if *is_in { "" } else { "not " },
+                r.display()
+            ),
+            Detail::Expected(x, y) => format!("is {}, expected {}", x.display(), y.display()),
+            Detail::Unsatisfied(x, op) => format!("{} does not satisfy {op}", x.display()),
+            Detail::Empty(x, e) => {
+                format!(
+                    "{} is {}",
+                    x.display(),
+                    if *e { "empty" } else { "not empty" }
+                )
+            }
+        }
+    }
+}
+
+impl From<String> for Detail {
+    fn from(text: String) -> Self {
+        Detail::Text(text)
+    }
 }
 
 impl<'f> Evaluator<'f> {
@@ -247,6 +304,7 @@ impl<'f> Evaluator<'f> {
             root,
             done: RefCell::new(vec![None; file.rules.len()]),
             failures: RefCell::new(Vec::new()),
+            quiet: Cell::new(0),
             depth: Cell::new(0),
             by_name,
         }
@@ -265,6 +323,14 @@ impl<'f> Evaluator<'f> {
         self.depth.set(self.depth.get().saturating_sub(1));
     }
 
+    /// Runs a gate: its failures are dropped once it has run.
+    fn quietly<T>(&self, gate: impl FnOnce() -> T) -> T {
+        self.quiet.set(self.quiet.get().saturating_add(1));
+        let out = gate();
+        self.quiet.set(self.quiet.get().saturating_sub(1));
+        out
+    }
+
     fn mark(&self) -> usize {
         self.failures.borrow().len()
     }
@@ -278,6 +344,9 @@ impl<'f> Evaluator<'f> {
     }
 
     fn fail(&self, at: Option<&Rc<Val>>, message: String, custom: &Option<String>, clause: RSpan) {
+        if self.quiet.get() > 0 {
+            return;
+        }
         self.failures.borrow_mut().push(Failure {
             span: at.and_then(|v| v.span),
             message,
@@ -314,7 +383,7 @@ impl<'f> Evaluator<'f> {
         let mark = self.mark();
         let status = match &rule.conditions {
             Some(conds) => {
-                let gate = self.conjunction(conds, root_scope, Role::Gate);
+                let gate = self.quietly(|| self.conjunction(conds, root_scope, Role::Gate));
                 self.failures.borrow_mut().truncate(mark);
                 if gate == Status::Pass {
                     self.block(
@@ -401,7 +470,7 @@ impl<'f> Evaluator<'f> {
             Clause::When {
                 conditions, block, ..
             } => {
-                let gate = self.conjunction(conditions, scope, Role::Gate);
+                let gate = self.quietly(|| self.conjunction(conditions, scope, Role::Gate));
                 self.failures.borrow_mut().truncate(mark);
                 if gate == Status::Pass {
                     self.block(block, scope, Rc::clone(&scope.this), role)
@@ -540,7 +609,7 @@ impl<'f> Evaluator<'f> {
             let mark = self.mark();
             let inner = Scope::child(scope, Rc::clone(res), &[]);
             if let Some(conds) = &tb.conditions {
-                let gate = self.conjunction(conds, &inner, Role::Gate);
+                let gate = self.quietly(|| self.conjunction(conds, &inner, Role::Gate));
                 self.failures.borrow_mut().truncate(mark);
                 if gate != Status::Pass {
                     statuses.push(Status::Skip);
@@ -641,7 +710,7 @@ impl<'f> Evaluator<'f> {
                     vec![Outcome {
                         pass: false,
                         at: lhs.first().and_then(QR::value).cloned(),
-                        detail: "the right-hand side selected nothing".into(),
+                        detail: Detail::Text("the right-hand side selected nothing".into()),
                     }]
                 } else {
                     Vec::new()
@@ -670,7 +739,7 @@ impl<'f> Evaluator<'f> {
     /// Applies `not` before the query and records the failures.
     fn finish(&self, a: &AccessClause, status: Status, outcomes: Vec<Outcome>) -> Status {
         let status = if a.negated { invert(status) } else { status };
-        if status == Status::Fail {
+        if status == Status::Fail && self.quiet.get() == 0 {
             let failing: Vec<&Outcome> = if a.negated {
                 outcomes.iter().filter(|o| o.pass).collect()
             } else {
@@ -688,7 +757,7 @@ impl<'f> Evaluator<'f> {
             for o in failing {
                 self.fail(
                     o.at.as_ref(),
-                    format!("`{q}`: {}", o.detail),
+                    format!("`{q}`: {}", o.detail.text()),
                     &a.message,
                     a.span,
                 );
@@ -715,18 +784,21 @@ impl<'f> Evaluator<'f> {
                         QR::Unres(_) => true,
                     })
                 };
-                let (pass, detail) = match empty {
-                    Some(e) => (
+                let (pass, detail) = match (empty, v) {
+                    (Some(e), QR::Res(x) | QR::Lit(x)) => {
+                        (e != a.op_not, Detail::Empty(Rc::clone(x), e))
+                    }
+                    (Some(e), QR::Unres(_)) => (
                         e != a.op_not,
-                        format!(
+                        Detail::Text(format!(
                             "{} is {}",
                             describe(v),
                             if e { "empty" } else { "not empty" }
-                        ),
+                        )),
                     ),
-                    None => (
+                    (None, _) => (
                         false,
-                        format!("{} cannot be checked with {op_text}", describe(v)),
+                        Detail::Text(format!("{} cannot be checked with {op_text}", describe(v))),
                     ),
                 };
                 out.push(Outcome {
@@ -760,14 +832,17 @@ impl<'f> Evaluator<'f> {
                     ),
                 }),
             };
-            let (pass, detail) = match holds {
-                Some(h) => (
+            let (pass, detail) = match (holds, v) {
+                (Some(h), QR::Res(x) | QR::Lit(x)) => {
+                    (h != a.op_not, Detail::Unsatisfied(Rc::clone(x), op_text))
+                }
+                (Some(h), QR::Unres(_)) => (
                     h != a.op_not,
-                    format!("{} does not satisfy {op_text}", describe(v)),
+                    Detail::Text(format!("{} does not satisfy {op_text}", describe(v))),
                 ),
-                None => (
+                (None, _) => (
                     false,
-                    format!("{} cannot be checked with {op_text}", describe(v)),
+                    Detail::Text(format!("{} cannot be checked with {op_text}", describe(v))),
                 ),
             };
             out.push(Outcome {
@@ -938,7 +1013,7 @@ impl<'f> Evaluator<'f> {
                 };
                 for k in keys {
                     let names: Vec<String> = match k.value().map(|v| &v.kind) {
-                        Some(Kind::Str(s)) => vec![s.clone()],
+                        Some(Kind::Str(s)) => vec![s.to_string()],
                         Some(Kind::List(items)) => items
                             .iter()
                             .filter_map(|i| i.as_str().map(str::to_string))
@@ -1116,7 +1191,7 @@ impl<'f> Evaluator<'f> {
         }
         let mark = self.mark();
         let inner = Scope::value(scope, Rc::clone(value));
-        let s = self.conjunction(conj, &inner, Role::Gate);
+        let s = self.quietly(|| self.conjunction(conj, &inner, Role::Gate));
         self.failures.borrow_mut().truncate(mark);
         self.up();
         s == Status::Pass
@@ -1324,22 +1399,18 @@ fn same_at(l: &Val, r: &Val, depth: usize) -> bool {
     }
 }
 
-fn outcome(pass: bool, at: &Rc<Val>, detail: String) -> Outcome {
+fn outcome(pass: bool, at: &Rc<Val>, detail: impl Into<Detail>) -> Outcome {
     Outcome {
         pass,
         at: Some(Rc::clone(at)),
-        detail,
+        detail: detail.into(),
     }
 }
 
 fn match_eq(l: &Rc<Val>, r: &Rc<Val>) -> Outcome {
     match eq(l, r) {
         Some(true) => outcome(true, l, String::new()),
-        Some(false) => outcome(
-            false,
-            l,
-            format!("is {}, expected {}", l.display(), r.display()),
-        ),
+        Some(false) => outcome(false, l, Detail::Expected(Rc::clone(l), Rc::clone(r))),
         None => outcome(
             false,
             l,
@@ -1401,19 +1472,14 @@ fn in_outcome(l: &Rc<Val>, r: &Rc<Val>, not: bool) -> Outcome {
             } else {
                 c
             };
-            let detail = if not {
-                format!("{} is in {}", l.display(), r.display())
-            } else {
-                format!("{} is not in {}", l.display(), r.display())
-            };
-            outcome(pass, l, detail)
+            outcome(pass, l, Detail::In(Rc::clone(l), not, Rc::clone(r)))
         }
     }
 }
 
 fn string_in(l: &Rc<Val>, r: &Rc<Val>) -> Option<bool> {
     match (&l.kind, &r.kind) {
-        (Kind::Str(a), Kind::Str(b)) => Some(b.contains(a.as_str())),
+        (Kind::Str(a), Kind::Str(b)) => Some(b.contains(&**a)),
         _ => None,
     }
 }
@@ -1422,7 +1488,7 @@ fn unresolved_lhs(u: &Unres) -> Outcome {
     Outcome {
         pass: false,
         at: Some(Rc::clone(&u.at)),
-        detail: u.reason.clone(),
+        detail: Detail::Text(u.reason.clone()),
     }
 }
 
@@ -1485,7 +1551,7 @@ fn compare_order(op: Op, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
                 Some(p) => outcome(
                     p,
                     x,
-                    format!("{} is not {} {}", x.display(), op.text(false), y.display()),
+                    Detail::NotOrdered(Rc::clone(x), op.text(false), Rc::clone(y)),
                 ),
                 None => outcome(
                     false,
@@ -1503,7 +1569,7 @@ fn invert_outcomes(mut v: Vec<Outcome>) -> Vec<Outcome> {
         o.pass = !o.pass;
         if !o.pass {
             if let Some(at) = &o.at {
-                o.detail = format!("is {}, which it must not be", at.display());
+                o.detail = Detail::Text(format!("is {}, which it must not be", at.display()));
             }
         }
     }
@@ -1599,7 +1665,7 @@ fn compare_eq(not: bool, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
             out.push(Outcome {
                 pass,
                 at: diff.first().cloned().or(at),
-                detail,
+                detail: detail.into(),
             });
             out.extend(fixed);
             return out;
@@ -1699,7 +1765,8 @@ fn compare_in(not: bool, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
                     detail: common
                         .first()
                         .map(|x| format!("{} is in the selected values", x.display()))
-                        .unwrap_or_default(),
+                        .unwrap_or_default()
+                        .into(),
                 });
             } else {
                 let missing: Vec<&Rc<Val>> = l.iter().filter(|x| !is_in(x)).collect();
@@ -1709,7 +1776,8 @@ fn compare_in(not: bool, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
                     detail: missing
                         .first()
                         .map(|x| format!("{} is not in the selected values", x.display()))
-                        .unwrap_or_default(),
+                        .unwrap_or_default()
+                        .into(),
                 });
             }
         }
@@ -1722,12 +1790,7 @@ fn string_in_outcome(l: &Rc<Val>, r: &Rc<Val>, not: bool) -> Outcome {
         Some(c) => outcome(
             c != not,
             l,
-            format!(
-                "{} is {}in {}",
-                l.display(),
-                if not { "" } else { "not " },
-                r.display()
-            ),
+            Detail::StringIn(Rc::clone(l), not, Rc::clone(r)),
         ),
         None => outcome(
             false,

@@ -47,10 +47,10 @@ pub fn call(func: Func, args: &[Vec<QR>]) -> Vec<QR> {
             .map(|j| QR::Lit(Val::from_json(&j, 0)))
             .collect(),
         Func::ToLower => strings(arg(0))
-            .map(|s| lit(Kind::Str(s.to_lowercase())))
+            .map(|s| lit(Kind::Str(s.to_lowercase().into())))
             .collect(),
         Func::ToUpper => strings(arg(0))
-            .map(|s| lit(Kind::Str(s.to_uppercase())))
+            .map(|s| lit(Kind::Str(s.to_uppercase().into())))
             .collect(),
         Func::UrlDecode => strings(arg(0))
             .filter_map(|s| {
@@ -58,7 +58,7 @@ pub fn call(func: Func, args: &[Vec<QR>]) -> Vec<QR> {
                 percent_encoding::percent_decode_str(&plus)
                     .decode_utf8()
                     .ok()
-                    .map(|d| lit(Kind::Str(d.into_owned())))
+                    .map(|d| lit(Kind::Str(d.into_owned().into())))
             })
             .collect(),
         Func::Join => {
@@ -70,7 +70,7 @@ pub fn call(func: Func, args: &[Vec<QR>]) -> Vec<QR> {
                     _ => parts.extend(scalar_text(v)),
                 }
             }
-            vec![lit(Kind::Str(parts.join(&delim)))]
+            vec![lit(Kind::Str(parts.join(&delim).into()))]
         }
         Func::Substring => {
             let (Some(from), Some(to)) = (first_int(arg(1)), first_int(arg(2))) else {
@@ -82,7 +82,7 @@ pub fn call(func: Func, args: &[Vec<QR>]) -> Vec<QR> {
                     let from = usize::try_from(from).ok()?;
                     let to = usize::try_from(to).ok()?;
                     (from <= to && to <= chars.len())
-                        .then(|| lit(Kind::Str(chars[from..to].iter().collect())))
+                        .then(|| lit(Kind::Str(chars[from..to].iter().collect::<String>().into())))
                 })
                 .collect()
         }
@@ -97,13 +97,13 @@ pub fn call(func: Func, args: &[Vec<QR>]) -> Vec<QR> {
             strings(arg(0))
                 .map(|s| {
                     lit(Kind::Str(
-                        re.replace_all(s, replacement.as_str()).into_owned(),
+                        re.replace_all(s, replacement.as_str()).into_owned().into(),
                     ))
                 })
                 .collect()
         }
         Func::ParseString => values(arg(0))
-            .filter_map(|v| scalar_text(v).map(|s| lit(Kind::Str(s))))
+            .filter_map(|v| scalar_text(v).map(|s| lit(Kind::Str(s.into()))))
             .collect(),
         Func::ParseBoolean => values(arg(0))
             .filter_map(|v| match &v.kind {
@@ -158,7 +158,7 @@ pub fn call(func: Func, args: &[Vec<QR>]) -> Vec<QR> {
 
 fn scalar_text(v: &Val) -> Option<String> {
     match &v.kind {
-        Kind::Str(s) => Some(s.clone()),
+        Kind::Str(s) => Some(s.to_string()),
         Kind::Int(i) => Some(i.to_string()),
         Kind::Float(f) => Some(f.to_string()),
         Kind::Bool(b) => Some(b.to_string()),

@@ -36,6 +36,8 @@ pub use header::{Header, InputKind};
 /// What Guard rules may run over in a `check`.
 pub struct Inputs<'a> {
     pub model: &'a Model,
+    /// The facts derived from `model`, computed once for the whole check.
+    pub analysis: &'a Analysis,
     pub sources: &'a SourceMap,
     /// Every CloudFormation document (JSON, or one YAML document).
     pub cloudformation: &'a [(FileId, &'a Node)],
@@ -167,58 +169,123 @@ pub fn check(
     user: &RuleSet,
     selected: &dyn Fn(&RuleMeta) -> bool,
 ) -> Vec<Finding> {
+    let documents = check_documents(inputs, user, selected);
+    let model = check_model(inputs.model, inputs.analysis, user, selected);
+    documents.merge(model)
+}
+
+/// The findings of some rules files, each under the file's position among
+/// the built-in and user files, so that two passes merge into the order of
+/// one.
+#[derive(Debug, Default)]
+pub struct FileFindings(Vec<(usize, Vec<Finding>)>);
+
+impl FileFindings {
+    /// Both passes' findings, in rules-file order.
+    pub fn merge(self, other: FileFindings) -> Vec<Finding> {
+        let mut all = self.0;
+        all.extend(other.0);
+        all.sort_by_key(|(i, _)| *i);
+        all.into_iter().flat_map(|(_, f)| f).collect()
+    }
+}
+
+/// The rules files that run, with their position and parsed text.
+fn runnable<'a>(
+    user: &'a RuleSet,
+    selected: &'a dyn Fn(&RuleMeta) -> bool,
+) -> impl Iterator<Item = (usize, &'a LoadedRules, ast::RulesFile)> + 'a {
+    builtins()
+        .iter()
+        .chain(user.files.iter())
+        .enumerate()
+        .filter(move |(_, loaded)| loaded.metas.iter().any(|(_, m)| selected(m)))
+        .filter_map(|(i, loaded)| {
+            let file = parser::parse(&loaded.text).ok()?;
+            Some((i, loaded, file))
+        })
+}
+
+/// The first pass: rules files over the raw documents (CloudFormation,
+/// eksctl, Terraform modules). Once it has run, the parse trees are no
+/// longer needed by Guard.
+pub fn check_documents(
+    inputs: &Inputs,
+    user: &RuleSet,
+    selected: &dyn Fn(&RuleMeta) -> bool,
+) -> FileFindings {
+    let mut out = Vec::new();
+    for (i, loaded, file) in runnable(user, selected) {
+        let mut found = Vec::new();
+        // Each document is converted when its turn comes, not all at once.
+        match loaded.header.input {
+            InputKind::Model | InputKind::Plan => continue,
+            InputKind::CloudFormation => {
+                for (_, n) in inputs.cloudformation {
+                    run_over(&file, loaded, value::from_node(n), selected, &mut found);
+                }
+            }
+            InputKind::Eksctl => {
+                for (_, n) in inputs.eksctl {
+                    run_over(&file, loaded, value::from_node(n), selected, &mut found);
+                }
+            }
+            InputKind::Terraform => {
+                for files in inputs.terraform {
+                    let doc = inputs::terraform_module(files);
+                    run_over(&file, loaded, doc, selected, &mut found);
+                }
+            }
+        }
+        out.push((i, found));
+    }
+    FileFindings(out)
+}
+
+/// The second pass: rules files over the model document, built once and
+/// only when such a file runs.
+pub fn check_model(
+    model: &Model,
+    analysis: &Analysis,
+    user: &RuleSet,
+    selected: &dyn Fn(&RuleMeta) -> bool,
+) -> FileFindings {
     let mut out = Vec::new();
     let mut model_doc: Option<Rc<value::Val>> = None;
-    let files = builtins().iter().chain(user.files.iter());
-    for loaded in files {
-        if !loaded.metas.iter().any(|(_, m)| selected(m)) {
+    for (i, loaded, file) in runnable(user, selected) {
+        if loaded.header.input != InputKind::Model {
             continue;
         }
-        let Ok(file) = parser::parse(&loaded.text) else {
-            continue;
-        };
-        let docs: Vec<Rc<value::Val>> = match loaded.header.input {
-            InputKind::Model => {
-                let doc = model_doc.get_or_insert_with(|| {
-                    let analysis = Analysis::new(inputs.model);
-                    model_doc::build(inputs.model, &analysis)
-                });
-                vec![Rc::clone(doc)]
-            }
-            InputKind::CloudFormation => inputs
-                .cloudformation
-                .iter()
-                .map(|(_, n)| value::from_node(n))
-                .collect(),
-            InputKind::Eksctl => inputs
-                .eksctl
-                .iter()
-                .map(|(_, n)| value::from_node(n))
-                .collect(),
-            InputKind::Terraform => inputs
-                .terraform
-                .iter()
-                .map(|files| inputs::terraform_module(files))
-                .collect(),
-            InputKind::Plan => Vec::new(),
-        };
-        for doc in docs {
-            let fallback = doc.span;
-            for result in eval::evaluate(&file, Rc::clone(&doc)) {
-                if result.status != Status::Fail {
-                    continue;
-                }
-                let Some((_, meta)) = loaded.metas.iter().find(|(n, _)| *n == result.name) else {
-                    continue;
-                };
-                if !selected(meta) {
-                    continue;
-                }
-                out.extend(findings_of(meta, &result, fallback));
-            }
-        }
+        let doc = model_doc.get_or_insert_with(|| model_doc::build(model, analysis));
+        let mut found = Vec::new();
+        run_over(&file, loaded, Rc::clone(doc), selected, &mut found);
+        out.push((i, found));
     }
-    out
+    FileFindings(out)
+}
+
+/// Evaluates one rules file over one document and adds the findings of
+/// its selected failing rules.
+fn run_over(
+    file: &ast::RulesFile,
+    loaded: &LoadedRules,
+    doc: Rc<value::Val>,
+    selected: &dyn Fn(&RuleMeta) -> bool,
+    out: &mut Vec<Finding>,
+) {
+    let fallback = doc.span;
+    for result in eval::evaluate(file, doc) {
+        if result.status != Status::Fail {
+            continue;
+        }
+        let Some((_, meta)) = loaded.metas.iter().find(|(n, _)| *n == result.name) else {
+            continue;
+        };
+        if !selected(meta) {
+            continue;
+        }
+        out.extend(findings_of(meta, &result, fallback));
+    }
 }
 
 /// One finding per failing value (deduplicated by span).

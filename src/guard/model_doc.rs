@@ -4,9 +4,10 @@
 //! came from, so a failing clause points at the source. The shape is
 //! documented in the README ("Guard rules").
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
-use crate::analysis::{effective_egress, Analysis};
+use crate::analysis::{default_egress, Analysis};
 use crate::model::{
     Cluster, ClusterId, Direction, GroupOrigin, GroupRef, IpFamily, Known, Model, NodeGroupKind,
     Peer, Presence, Protocol, SgId, SgRule,
@@ -21,8 +22,14 @@ fn at(span: Span, kind: Kind) -> Rc<Val> {
     Val::new(Some(span), kind)
 }
 
+/// Text of the model (names, addresses): owned.
 fn s(span: Span, v: impl Into<String>) -> Rc<Val> {
-    at(span, Kind::Str(v.into()))
+    at(span, Kind::Str(Cow::Owned(v.into())))
+}
+
+/// A fixed word (`ingress`, `tcp`, `managed`): borrowed, not allocated.
+fn word(span: Span, v: &'static str) -> Rc<Val> {
+    at(span, Kind::Str(Cow::Borrowed(v)))
 }
 
 fn b(span: Span, v: bool) -> Rc<Val> {
@@ -37,7 +44,7 @@ fn list(span: Span, items: Vec<Rc<Val>>) -> Rc<Val> {
     at(span, Kind::List(items))
 }
 
-fn put(e: &mut Entries, span: Span, key: &str, v: Rc<Val>) {
+fn put(e: &mut Entries, span: Span, key: &'static str, v: Rc<Val>) {
     e.push((Val::str(Some(span), key), v));
 }
 
@@ -86,14 +93,14 @@ pub fn build(model: &Model, analysis: &Analysis) -> Rc<Val> {
         .enumerate()
         .map(|(i, ng)| {
             let sp = ng.span;
-            let mut e = Entries::new();
+            let mut e = Entries::with_capacity(7);
             put(&mut e, sp, "address", s(sp, &ng.address));
             put(&mut e, sp, "name", known_str(sp, &ng.name));
             put(
                 &mut e,
                 sp,
                 "kind",
-                s(
+                word(
                     sp,
                     match ng.kind {
                         NodeGroupKind::Managed => "managed",
@@ -129,7 +136,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> Rc<Val> {
                 None => null(sp),
                 Some(ra) => {
                     let rs = ra.span;
-                    let mut r = Entries::new();
+                    let mut r = Entries::with_capacity(3);
                     put(&mut r, rs, "key_set", known_bool(rs, &ra.key_set));
                     let members = ra.source_groups.all_members();
                     put(
@@ -163,11 +170,35 @@ pub fn build(model: &Model, analysis: &Analysis) -> Rc<Val> {
         list(root_span, node_groups),
     );
 
+    // Which node groups and clusters carry each group, gathered once rather
+    // than by a scan over every node group for every group.
+    let mut on_nodes: Vec<Vec<usize>> = vec![Vec::new(); model.groups.len()];
+    for (i, m) in analysis.nodes.iter().enumerate() {
+        for id in m.model_groups() {
+            if let Some(list) = on_nodes.get_mut(id.index()) {
+                list.push(i);
+            }
+        }
+    }
+    let mut on_cp: Vec<Vec<usize>> = vec![Vec::new(); model.groups.len()];
+    for (i, m) in analysis.control_plane.iter().enumerate() {
+        for id in m.model_groups() {
+            if let Some(list) = on_cp.get_mut(id.index()) {
+                list.push(i);
+            }
+        }
+    }
     let groups = model
         .groups
         .iter()
         .enumerate()
-        .map(|(i, _)| group(model, analysis, SgId(i as u32)))
+        .map(|(i, _)| {
+            let carriers = Carriers {
+                node_groups: on_nodes.get(i).map_or(&[], Vec::as_slice),
+                clusters: on_cp.get(i).map_or(&[], Vec::as_slice),
+            };
+            group(model, SgId(i as u32), carriers)
+        })
         .collect();
     put(
         &mut root,
@@ -181,7 +212,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> Rc<Val> {
         .iter()
         .map(|ep| {
             let sp = ep.span;
-            let mut e = Entries::new();
+            let mut e = Entries::with_capacity(2);
             put(&mut e, sp, "address", s(sp, &ep.address));
             put(&mut e, sp, "service", known_str(sp, &ep.service));
             map(sp, e)
@@ -205,14 +236,14 @@ fn known_str(span: Span, k: &Known<String>) -> Rc<Val> {
 
 fn cluster(model: &Model, analysis: &Analysis, id: ClusterId, c: &Cluster) -> Rc<Val> {
     let sp = c.span;
-    let mut e = Entries::new();
+    let mut e = Entries::with_capacity(8);
     put(&mut e, sp, "address", s(sp, &c.address));
     put(&mut e, sp, "name", known_str(sp, &c.name));
     put(
         &mut e,
         sp,
         "ip_family",
-        s(
+        word(
             sp,
             match c.ip_family {
                 IpFamily::Ipv4 => "ipv4",
@@ -225,7 +256,7 @@ fn cluster(model: &Model, analysis: &Analysis, id: ClusterId, c: &Cluster) -> Rc
     // defaults), with spans on the settings where written.
     let ep = &c.endpoint;
     let ep_span = ep.span.unwrap_or(sp);
-    let mut en = Entries::new();
+    let mut en = Entries::with_capacity(5);
     put(
         &mut en,
         ep_span,
@@ -240,7 +271,7 @@ fn cluster(model: &Model, analysis: &Analysis, id: ClusterId, c: &Cluster) -> Rc
     );
     let cidr_span = ep.cidrs_span.unwrap_or(ep_span);
     let (cidrs, explicit) = match &ep.public_access_cidrs {
-        None => (list(cidr_span, vec![s(cidr_span, "0.0.0.0/0")]), false),
+        None => (list(cidr_span, vec![word(cidr_span, "0.0.0.0/0")]), false),
         Some(Known::Value(v)) => (
             list(cidr_span, v.iter().map(|x| s(cidr_span, x)).collect()),
             true,
@@ -299,12 +330,19 @@ fn cluster(model: &Model, analysis: &Analysis, id: ClusterId, c: &Cluster) -> Rc
     map(sp, e)
 }
 
-fn group(model: &Model, analysis: &Analysis, id: SgId) -> Rc<Val> {
+/// The node groups and clusters (indices, in model order) whose nodes or
+/// control plane carry a group.
+struct Carriers<'a> {
+    node_groups: &'a [usize],
+    clusters: &'a [usize],
+}
+
+fn group(model: &Model, id: SgId, carriers: Carriers) -> Rc<Val> {
     let Some(g) = model.groups.get(id.index()) else {
         return Val::lit(Kind::Null);
     };
     let sp = g.span;
-    let mut e = Entries::new();
+    let mut e = Entries::with_capacity(9);
     put(&mut e, sp, "name", s(sp, &g.name));
     let origin = match g.origin {
         GroupOrigin::Defined => "defined",
@@ -312,23 +350,19 @@ fn group(model: &Model, analysis: &Analysis, id: SgId) -> Rc<Val> {
         GroupOrigin::RemoteAccess(_) => "remote-access",
         GroupOrigin::Generated(tool) => tool,
     };
-    put(&mut e, sp, "origin", s(sp, origin));
+    put(&mut e, sp, "origin", word(sp, origin));
     put(&mut e, sp, "rules_complete", b(sp, !g.rules_incomplete));
-    let on_nodes: Vec<Rc<Val>> = analysis
-        .nodes
+    let on_nodes: Vec<Rc<Val>> = carriers
+        .node_groups
         .iter()
-        .enumerate()
-        .filter(|(_, m)| m.contains(id))
-        .filter_map(|(i, _)| model.node_groups.get(i))
+        .filter_map(|&i| model.node_groups.get(i))
         .map(|ng| s(sp, &ng.address))
         .collect();
     put(&mut e, sp, "node_groups", list(sp, on_nodes));
-    let on_cp: Vec<Rc<Val>> = analysis
-        .control_plane
+    let on_cp: Vec<Rc<Val>> = carriers
+        .clusters
         .iter()
-        .enumerate()
-        .filter(|(_, m)| m.contains(id))
-        .filter_map(|(i, _)| model.clusters.get(i))
+        .filter_map(|&i| model.clusters.get(i))
         .map(|c| s(sp, &c.address))
         .collect();
     put(&mut e, sp, "clusters", list(sp, on_cp));
@@ -336,7 +370,7 @@ fn group(model: &Model, analysis: &Analysis, id: SgId) -> Rc<Val> {
         .tags
         .iter()
         .map(|t| {
-            let mut te = Entries::new();
+            let mut te = Entries::with_capacity(2);
             put(&mut te, t.span, "key", known_str(t.span, &t.key));
             put(&mut te, t.span, "value", known_str(t.span, &t.value));
             map(t.span, te)
@@ -345,8 +379,13 @@ fn group(model: &Model, analysis: &Analysis, id: SgId) -> Rc<Val> {
     put(&mut e, sp, "tags", list(sp, tags));
     let ingress = g.ingress.iter().map(|r| rule(model, id, r)).collect();
     put(&mut e, sp, "ingress", list(sp, ingress));
-    let egress = effective_egress(model, id)
+    // The effective egress: the group's own rules, then its format's
+    // default, read in place rather than cloned.
+    let defaults = default_egress(g);
+    let egress = g
+        .egress
         .iter()
+        .chain(&defaults)
         .map(|r| rule(model, id, r))
         .collect();
     put(
@@ -360,12 +399,12 @@ fn group(model: &Model, analysis: &Analysis, id: SgId) -> Rc<Val> {
 
 fn rule(model: &Model, owner: SgId, r: &SgRule) -> Rc<Val> {
     let sp = r.span;
-    let mut e = Entries::new();
+    let mut e = Entries::with_capacity(10);
     put(
         &mut e,
         sp,
         "direction",
-        s(
+        word(
             sp,
             match r.direction {
                 Direction::Ingress => "ingress",
@@ -374,19 +413,19 @@ fn rule(model: &Model, owner: SgId, r: &SgRule) -> Rc<Val> {
         ),
     );
     let protocol = match r.protocol {
-        Protocol::All => "all".to_string(),
-        Protocol::Tcp => "tcp".into(),
-        Protocol::Udp => "udp".into(),
-        Protocol::Icmp => "icmp".into(),
-        Protocol::Icmpv6 => "icmpv6".into(),
-        Protocol::Number(n) => n.to_string(),
-        Protocol::Unknown => "unknown".into(),
+        Protocol::All => word(sp, "all"),
+        Protocol::Tcp => word(sp, "tcp"),
+        Protocol::Udp => word(sp, "udp"),
+        Protocol::Icmp => word(sp, "icmp"),
+        Protocol::Icmpv6 => word(sp, "icmpv6"),
+        Protocol::Number(n) => s(sp, n.to_string()),
+        Protocol::Unknown => word(sp, "unknown"),
     };
-    put(&mut e, sp, "protocol", s(sp, protocol));
+    put(&mut e, sp, "protocol", protocol);
     let port = |p: Option<i64>| p.map_or_else(|| null(sp), |v| at(sp, Kind::Int(v)));
     put(&mut e, sp, "from_port", port(r.ports.from));
     put(&mut e, sp, "to_port", port(r.ports.to));
-    let mut peer = Entries::new();
+    let mut peer = Entries::with_capacity(3);
     let (kind, cidr, group) = match &r.peer {
         Peer::Cidr(net) => ("cidr", Some(net.to_string()), None),
         Peer::PrefixList(p) => ("prefix-list", None, Some(p.clone())),
@@ -398,7 +437,7 @@ fn rule(model: &Model, owner: SgId, r: &SgRule) -> Rc<Val> {
         ),
         Peer::Unknown => ("unknown", None, None),
     };
-    put(&mut peer, sp, "kind", s(sp, kind));
+    put(&mut peer, sp, "kind", word(sp, kind));
     put(
         &mut peer,
         sp,

@@ -1089,7 +1089,7 @@ fn literal(i: &mut In<'_>) -> PResult<Option<Rc<Val>>> {
     };
     let start = pos(i);
     match c {
-        '\'' | '"' => Ok(quoted(i)?.map(|s| Val::lit(Kind::Str(s)))),
+        '\'' | '"' => Ok(quoted(i)?.map(|s| Val::lit(Kind::Str(s.into())))),
         '/' => regex(i).map(Some),
         '[' => nested(i, list).map(Some),
         '{' => nested(i, map).map(Some),

@@ -4,6 +4,7 @@
 //! forms (`!Ref x` is `{Ref: x}`, `!GetAtt a.b` is `{"Fn::GetAtt": [a, b]}`)
 //! without the parsers knowing about Guard.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
@@ -55,7 +56,9 @@ pub enum Kind {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    /// Text; keys and fixed words of the model document are borrowed from
+    /// the binary rather than allocated for every value.
+    Str(Cow<'static, str>),
     Char(char),
     Regex(Rc<Regex>),
     RangeInt(Range<i64>),
@@ -82,7 +85,7 @@ impl Val {
         Rc::new(Val { span: None, kind })
     }
 
-    pub fn str(span: Option<Span>, s: impl Into<String>) -> Rc<Val> {
+    pub fn str(span: Option<Span>, s: impl Into<Cow<'static, str>>) -> Rc<Val> {
         Val::new(span, Kind::Str(s.into()))
     }
 
@@ -203,7 +206,7 @@ impl Val {
             Kind::Bool(b) => J::Bool(*b),
             Kind::Int(i) => J::from(*i),
             Kind::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-            Kind::Str(s) => J::String(s.clone()),
+            Kind::Str(s) => J::String(s.to_string()),
             Kind::Char(c) => J::String(c.to_string()),
             Kind::List(items) => J::Array(items.iter().map(|v| v.to_json()).collect()),
             Kind::Map(entries) => J::Object(
@@ -225,7 +228,7 @@ impl Val {
                 Some(i) => Kind::Int(i),
                 None => Kind::Float(n.as_f64().unwrap_or(0.0)),
             },
-            J::String(s) => Kind::Str(s.clone()),
+            J::String(s) => Kind::Str(s.clone().into()),
             _ if depth > 128 => Kind::Null,
             J::Array(items) => {
                 Kind::List(items.iter().map(|v| Val::from_json(v, depth + 1)).collect())
@@ -275,7 +278,7 @@ fn convert(node: &Node, depth: usize) -> Rc<Val> {
         Value::Null => Kind::Null,
         Value::Bool(b) => Kind::Bool(*b),
         Value::Number(text) => number(text),
-        Value::String(s) => Kind::Str(s.clone()),
+        Value::String(s) => Kind::Str(s.clone().into()),
         Value::Seq(items) => Kind::List(items.iter().map(|n| convert(n, depth + 1)).collect()),
         Value::Map(entries) => Kind::Map(
             entries
@@ -289,7 +292,7 @@ fn convert(node: &Node, depth: usize) -> Rc<Val> {
                 .collect(),
         ),
         Value::Tagged(tag, inner) => return long_form(node, tag, inner, depth),
-        Value::Reference(parts) => Kind::Str(reference_text(parts)),
+        Value::Reference(parts) => Kind::Str(reference_text(parts).into()),
         Value::Template(parts) => {
             let mut s = String::new();
             for p in parts {
@@ -302,10 +305,10 @@ fn convert(node: &Node, depth: usize) -> Rc<Val> {
                     }
                 }
             }
-            Kind::Str(s)
+            Kind::Str(s.into())
         }
-        Value::Call(..) | Value::Conditional(..) => Kind::Str(expr_text(node)),
-        Value::Expr(text) => Kind::Str(text.clone()),
+        Value::Call(..) | Value::Conditional(..) => Kind::Str(expr_text(node).into()),
+        Value::Expr(text) => Kind::Str(text.clone().into()),
     };
     Val::new(span, kind)
 }
@@ -317,7 +320,7 @@ fn number(text: &str) -> Kind {
     }
     match t.parse::<f64>() {
         Ok(f) => Kind::Float(f),
-        Err(_) => Kind::Str(text.to_string()),
+        Err(_) => Kind::Str(text.to_string().into()),
     }
 }
 
@@ -334,8 +337,8 @@ fn long_form(node: &Node, tag: &str, inner: &Node, depth: usize) -> Rc<Val> {
             Val::new(
                 Some(inner.span),
                 Kind::List(vec![
-                    Val::str(Some(inner.span), a),
-                    Val::str(Some(inner.span), b),
+                    Val::str(Some(inner.span), a.to_string()),
+                    Val::str(Some(inner.span), b.to_string()),
                 ]),
             )
         }
