@@ -96,6 +96,12 @@ enum Parsed {
     Error(ParseError),
     /// Not infrastructure code.
     NotIac,
+    /// CloudFormation or eksctl documents already extracted (their trees
+    /// freed): the model fragments and the `Metadata` suppressions.
+    Extracted {
+        fragments: Vec<Model>,
+        metadata: Vec<crate::suppress::MetadataIgnore>,
+    },
 }
 
 /// Scans `paths` and checks the selected built-in rules.
@@ -194,29 +200,72 @@ pub fn scan_showing_progress(
     let sources = &scan.sources;
     progress.set_length(meta.len() as u64);
     progress.set_message("parsing");
+    // A CloudFormation or eksctl file is extracted as soon as it is parsed,
+    // and its tree freed, unless a Guard rule reads those raw documents:
+    // only the text and the model of each file stay in memory.
+    let selected = |m: &RuleMeta| selection.is_selected(m.code);
+    let keep_cloudformation =
+        guard::reads_documents(user_rules, &selected, guard::InputKind::CloudFormation);
+    let keep_eksctl = guard::reads_documents(user_rules, &selected, guard::InputKind::Eksctl);
     let parsed: Vec<(FileId, Parsed)> = meta
         .par_iter()
         .map(|&(id, candidate, invalid_at)| {
             let text = sources.get(id).map_or("", |f| &f.text);
-            let parsed = parse_file(id, candidate, text, invalid_at, limits);
+            let parsed = match parse_file(id, candidate, text, invalid_at, limits) {
+                Parsed::CloudFormation(docs) if !keep_cloudformation => Parsed::Extracted {
+                    fragments: docs
+                        .iter()
+                        .map(|d| extract::cloudformation(d, id))
+                        .collect(),
+                    metadata: docs
+                        .iter()
+                        .flat_map(crate::suppress::metadata_directives)
+                        .collect(),
+                },
+                Parsed::Eksctl(docs) if !keep_eksctl => Parsed::Extracted {
+                    fragments: docs.iter().map(|d| extract::eksctl(d, id)).collect(),
+                    metadata: Vec::new(),
+                },
+                parsed => parsed,
+            };
             progress.inc(1);
             (id, parsed)
         })
         .collect();
     progress.set_message("analyzing");
+    // Take out what was extracted already.
+    let mut fragments: Vec<(FileId, Model)> = Vec::new();
+    let mut metadata: Vec<(FileId, crate::suppress::MetadataIgnore)> = Vec::new();
+    let mut extracted: Vec<FileId> = Vec::new();
+    let parsed: Vec<(FileId, Parsed)> = parsed
+        .into_iter()
+        .filter_map(|(id, p)| match p {
+            Parsed::Extracted {
+                fragments: models,
+                metadata: ignores,
+            } => {
+                fragments.extend(models.into_iter().map(|m| (id, m)));
+                metadata.extend(ignores.into_iter().map(|m| (id, m)));
+                extracted.push(id);
+                None
+            }
+            p => Some((id, p)),
+        })
+        .collect();
 
     let mut findings = Vec::new();
-    let mut fragments: Vec<(FileId, Model)> = Vec::new();
     let mut terraform_dirs: BTreeMap<PathBuf, Vec<(FileId, &Node)>> = BTreeMap::new();
     let mut terraform = extract::terraform::Dirs::default();
     let mut terraform_plans: Vec<(FileId, &Node)> = Vec::new();
     let mut cloudformation_docs: Vec<(FileId, &Node)> = Vec::new();
     let mut eksctl_docs: Vec<(FileId, &Node)> = Vec::new();
     // Files whose suppressions can be judged: parsed and analyzed.
-    let mut judged: HashSet<FileId> = HashSet::new();
+    let mut judged: HashSet<FileId> = extracted.iter().copied().collect();
+    scan.files_analyzed += extracted.len();
     for (id, p) in &parsed {
         match p {
-            Parsed::NotIac => continue,
+            // Taken out above.
+            Parsed::NotIac | Parsed::Extracted { .. } => continue,
             Parsed::Error(e) => findings.push(eks000_parse_error::finding(e.span, &e.message)),
             Parsed::CloudFormation(docs) => {
                 cloudformation_docs.extend(docs.iter().map(|d| (*id, d)));
@@ -299,20 +348,17 @@ pub fn scan_showing_progress(
         eksctl: &eksctl_docs,
         terraform: &terraform_modules,
     };
-    let selected = |m: &RuleMeta| selection.is_selected(m.code);
     let document_findings = guard::check_documents(&inputs, user_rules, &selected);
     // From here on only suppression reads the parse trees, and only each
     // CloudFormation resource's `Metadata`: read those and free the trees
     // before the model document is built, so that the two are never in
     // memory together.
-    let metadata: Vec<(FileId, crate::suppress::MetadataIgnore)> = cloudformation_docs
-        .iter()
-        .flat_map(|(id, doc)| {
-            crate::suppress::metadata_directives(doc)
-                .into_iter()
-                .map(move |m| (*id, m))
-        })
-        .collect();
+    metadata.extend(cloudformation_docs.iter().flat_map(|(id, doc)| {
+        crate::suppress::metadata_directives(doc)
+            .into_iter()
+            .map(move |m| (*id, m))
+    }));
+    metadata.sort_by_key(|(id, _)| *id);
     drop(terraform_modules);
     drop(terraform);
     drop(terraform_plans);

@@ -206,6 +206,21 @@ fn runnable<'a>(
         })
 }
 
+/// Whether a selected rules file reads raw documents of `kind`: if none
+/// does, the pipeline may free those parse trees as soon as they are
+/// extracted.
+pub fn reads_documents(
+    user: &RuleSet,
+    selected: &dyn Fn(&RuleMeta) -> bool,
+    kind: InputKind,
+) -> bool {
+    builtins()
+        .iter()
+        .chain(user.files.iter())
+        .filter(|loaded| loaded.metas.iter().any(|(_, m)| selected(m)))
+        .any(|loaded| loaded.header.input == kind)
+}
+
 /// The first pass: rules files over the raw documents (CloudFormation,
 /// eksctl, Terraform modules). Once it has run, the parse trees are no
 /// longer needed by Guard.
