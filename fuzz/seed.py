@@ -46,6 +46,8 @@ def seed(root):
             text = f.read()
         for m in re.finditer(r'r#"(.*?)"#', text, re.S):
             put("guard_parser", m.group(1).encode())
+        for m in re.finditer(r'"((?:rule|let)\s(?:[^"\\]|\\.)*)"', text):
+            put("guard_parser", m.group(1).encode().decode("unicode_escape").encode())
 
 
 roots = sys.argv[1:] or [
