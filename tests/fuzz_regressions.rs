@@ -69,7 +69,7 @@ fn check_tree(what: &Path, text: &str, root: &Node) {
                 TemplatePart::Interpolation(n) => Some(n),
                 TemplatePart::Literal(_) => None,
             })),
-            Value::Call(_, args) => stack.extend(args),
+            Value::Call(call) => stack.extend(&call.1),
             Value::Conditional(a, b, c) => stack.extend([&**a, &**b, &**c]),
             Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) | Value::Expr(_) => {
             }

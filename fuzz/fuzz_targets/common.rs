@@ -44,7 +44,7 @@ pub fn check_tree(text: &str, root: &Node) {
                     }
                 }
             }
-            Value::Call(_, args) => stack.extend(args),
+            Value::Call(call) => stack.extend(&call.1),
             Value::Conditional(a, b, c) => stack.extend([&**a, &**b, &**c]),
             Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) | Value::Expr(_) => {
             }

@@ -387,7 +387,8 @@ fn expr_text(node: &Node) -> String {
         Value::Number(n) => n.clone(),
         Value::Bool(b) => b.to_string(),
         Value::Null => "null".into(),
-        Value::Call(name, args) => {
+        Value::Call(call) => {
+            let (name, args) = &**call;
             let args: Vec<String> = args.iter().map(expr_text).collect();
             format!("{name}({})", args.join(", "))
         }

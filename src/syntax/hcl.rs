@@ -205,7 +205,7 @@ fn respan(mut node: Node, span: Span) -> Node {
                     }
                 }
             }
-            Value::Call(_, args) => args.iter_mut().for_each(|n| walk(n, span, depth + 1)),
+            Value::Call(call) => call.1.iter_mut().for_each(|n| walk(n, span, depth + 1)),
             Value::Conditional(c, a, b) => {
                 walk(c, span, depth + 1);
                 walk(a, span, depth + 1);
@@ -253,7 +253,7 @@ fn shift(mut node: Node, base: usize) -> Node {
                     }
                 }
             }
-            Value::Call(_, args) => args.iter_mut().for_each(|n| walk(n, base, depth + 1)),
+            Value::Call(call) => call.1.iter_mut().for_each(|n| walk(n, base, depth + 1)),
             Value::Conditional(c, a, b) => {
                 walk(c, base, depth + 1);
                 walk(a, base, depth + 1);
@@ -400,7 +400,7 @@ impl Converter<'_> {
                         .iter()
                         .map(|a| self.expr(a, span, depth + 1))
                         .collect();
-                    Value::Call(name, args)
+                    Value::Call(Box::new((name, args)))
                 }
             }
             Expression::Traversal(t) => match &t.expr {
@@ -832,7 +832,8 @@ v = upper([1][0])
             other => panic!("{other:?}"),
         }
         match &attr(&root, "l").value {
-            Value::Call(name, args) => {
+            Value::Call(call) => {
+                let (name, args) = &**call;
                 assert_eq!(name, "concat");
                 assert_eq!(args.len(), 2);
             }
@@ -852,14 +853,14 @@ v = upper([1][0])
         }
         assert!(matches!(attr(&root, "s").value, Value::Expr(_)));
         assert!(
-            matches!(&attr(&root, "t").value, Value::Call(n, _) if n == "provider::aws::arn_parse")
+            matches!(&attr(&root, "t").value, Value::Call(c) if c.0 == "provider::aws::arn_parse")
         );
         match &attr(&root, "u").value {
             Value::Reference(p) => assert_eq!(p.len(), 5),
             other => panic!("{other:?}"),
         }
         match &attr(&root, "v").value {
-            Value::Call(_, args) => assert!(matches!(args[0].value, Value::Expr(_))),
+            Value::Call(c) => assert!(matches!(c.1[0].value, Value::Expr(_))),
             other => panic!("{other:?}"),
         }
     }

@@ -39,14 +39,15 @@ pub enum Value {
     Map(Vec<Entry>),
     /// A YAML value with an explicit local tag, e.g. `!Ref Foo` is
     /// `Tagged("Ref", String("Foo"))`. The tag is stored without the `!`.
-    Tagged(String, Box<Node>),
+    Tagged(Box<str>, Box<Node>),
     /// HCL: a traversal such as `aws_security_group.nodes.id` or
     /// `var.cidrs[0]`.
     Reference(Vec<RefPart>),
     /// HCL: a string template with interpolations, `"${var.name}-nodes"`.
     Template(Vec<TemplatePart>),
-    /// HCL: a function call, `concat(a, b)`.
-    Call(String, Vec<Node>),
+    /// HCL: a function call, `concat(a, b)`: its name and arguments. Boxed
+    /// (calls are rare) so that `Node` is 48 bytes, not 64.
+    Call(Box<(String, Vec<Node>)>),
     /// HCL: `cond ? a : b`.
     Conditional(Box<Node>, Box<Node>, Box<Node>),
     /// HCL: any other expression (operators, `for` expressions, splats over

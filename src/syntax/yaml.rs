@@ -575,7 +575,7 @@ impl<'t> Builder<'t> {
         if let Some(name) = tag.custom() {
             node = Node::new(
                 self.span(ev_start.min(start), end),
-                Value::Tagged(name.to_string(), Box::new(node)),
+                Value::Tagged(name.into(), Box::new(node)),
             );
             count += 1;
         }
@@ -705,7 +705,7 @@ impl<'t> Builder<'t> {
         if let Some(name) = frame.tag.custom() {
             node = Node::new(
                 self.span(frame.outer_start, end),
-                Value::Tagged(name.to_string(), Box::new(node)),
+                Value::Tagged(name.into(), Box::new(node)),
             );
             count = count.saturating_add(1);
         }

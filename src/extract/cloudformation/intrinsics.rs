@@ -23,7 +23,7 @@ const MAX_EVAL_DEPTH: u32 = 64;
 /// `Sub`, ...) and its argument.
 pub(super) fn intrinsic(node: &Node) -> Option<(&str, &Node)> {
     match &node.value {
-        Value::Tagged(tag, inner) => Some((tag.strip_prefix("Fn::").unwrap_or(tag), inner)),
+        Value::Tagged(tag, inner) => Some((tag.strip_prefix("Fn::").unwrap_or(&**tag), inner)),
         Value::Map(entries) if entries.len() == 1 => {
             let entry = entries.first()?;
             if entry.key == "Ref" {

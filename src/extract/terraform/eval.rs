@@ -315,7 +315,7 @@ pub(super) fn render_reference(parts: &[RefPart]) -> String {
 pub(super) fn render(node: &Node) -> String {
     match &node.value {
         Value::Reference(parts) => render_reference(parts),
-        Value::Call(name, _) => format!("{name}(...)"),
+        Value::Call(call) => format!("{}(...)", call.0),
         Value::Expr(text) => {
             let line = text.lines().next().unwrap_or("");
             if line.chars().count() > 60 || text.contains('\n') {
@@ -601,7 +601,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             Value::Tagged(..) => Val::Unknown(render(node)),
             Value::Reference(parts) => return self.reference(parts, node, depth),
             Value::Template(parts) => self.template(parts, node, depth),
-            Value::Call(name, args) => self.call(name, args, node, depth),
+            Value::Call(call) => self.call(&call.0, &call.1, node, depth),
             Value::Conditional(c, a, b) => {
                 let cond = self.eval_at(c, depth + 1);
                 match cond.as_bool() {

@@ -1336,8 +1336,13 @@ fn collect_tag_keys(node: &Node, out: &mut Vec<Node>, depth: usize) {
         return;
     }
     match &node.value {
-        Value::Seq(items) | Value::Call(_, items) => {
+        Value::Seq(items) => {
             for item in items {
+                collect_tag_keys(item, out, depth + 1);
+            }
+        }
+        Value::Call(call) => {
+            for item in &call.1 {
                 collect_tag_keys(item, out, depth + 1);
             }
         }
@@ -1364,8 +1369,8 @@ fn collect_map_keys(node: &Node, out: &mut Vec<Node>, depth: usize) {
                 }));
             }
         }
-        Value::Call(name, args) if name == "merge" => {
-            for arg in args {
+        Value::Call(call) if call.0 == "merge" => {
+            for arg in &call.1 {
                 collect_map_keys(arg, out, depth + 1);
             }
         }

@@ -455,8 +455,8 @@ impl Extractor<'_, '_> {
                     });
                 }
             }
-            Value::Call(name, args) if name == "merge" && depth < 8 => {
-                for arg in args {
+            Value::Call(call) if call.0 == "merge" && depth < 8 => {
+                for arg in &call.1 {
                     self.collect_tags(arg, out, depth + 1);
                 }
             }
