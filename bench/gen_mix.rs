@@ -44,6 +44,14 @@ impl Unit {
     fn public_world(self) -> bool {
         self.seed % 10 == 5
     }
+    /// The public endpoint setting and its access CIDRs, as written.
+    fn endpoint(self) -> (&'static str, &'static str) {
+        if self.public_world() {
+            ("true", "0.0.0.0/0")
+        } else {
+            ("false", "10.0.0.0/8")
+        }
+    }
     fn ssh_cidr(self) -> &'static str {
         if self.world_ssh() {
             "0.0.0.0/0"
@@ -73,11 +81,7 @@ fn yaml_unit(out: &mut String, u: Unit) {
     let (a, b) = u.octets();
     let kubelet = u.kubelet_port();
     let ssh = u.ssh_cidr();
-    let (public, cidrs) = if u.public_world() {
-        ("true", "0.0.0.0/0")
-    } else {
-        ("false", "10.0.0.0/8")
-    };
+    let (public, cidrs) = u.endpoint();
     let _ = write!(
         out,
         r#"  Cluster{i}Sg:
@@ -394,11 +398,7 @@ fn tf_unit(out: &mut String, u: Unit) {
     let (a, b) = u.octets();
     let kubelet = u.kubelet_port();
     let ssh = u.ssh_cidr();
-    let (public, cidrs) = if u.public_world() {
-        ("true", "0.0.0.0/0")
-    } else {
-        ("false", "10.0.0.0/8")
-    };
+    let (public, cidrs) = u.endpoint();
     let _ = write!(
         out,
         r#"resource "aws_security_group" "cluster_{i}" {{
@@ -515,11 +515,7 @@ resource "aws_eks_node_group" "nodes_{i}" {{
 
 fn eksctl_config(u: Unit) -> String {
     let i = u.seed;
-    let (public, cidrs) = if u.public_world() {
-        ("true", "0.0.0.0/0")
-    } else {
-        ("false", "10.0.0.0/8")
-    };
+    let (public, cidrs) = u.endpoint();
     let ssh = if u.world_ssh() {
         "\n    ssh:\n      allow: true\n      publicKeyName: ops"
     } else {

@@ -36,3 +36,14 @@ check_status() {
 
 # size of the largest file under PATHS, in bytes
 largest() { find "$@" -type f -printf '%s\n' | sort -n | tail -n 1; }
+
+# update_readme_table NAME TABLE: replaces what README.md holds between
+# `<!-- NAME:start -->` and `<!-- NAME:end -->` with the file TABLE.
+update_readme_table() {
+  awk -v table="$2" -v start="<!-- $1:start -->" -v end="<!-- $1:end -->" '
+    $0 == start { print; while ((getline line < table) > 0) print line; skip = 1; next }
+    $0 == end { skip = 0 }
+    !skip { print }' README.md > "$work/README.md"
+  cp "$work/README.md" README.md
+  echo "README.md updated" >&2
+}

@@ -192,10 +192,5 @@ row "1,000 generated CloudFormation/CDK/Terraform files: check vs Checkov $check
 row "2,000 generated templates, one Guard rule: guard validate vs cfn-guard $cfn_guard_version" guard cfn-guard "$work/guard" | emit
 
 if [ $update_readme -eq 1 ]; then
-  awk -v table="$out" '
-    /<!-- bench:start -->/ { print; while ((getline line < table) > 0) print line; skip = 1; next }
-    /<!-- bench:end -->/ { skip = 0 }
-    !skip { print }' README.md > "$work/README.md"
-  cp "$work/README.md" README.md
-  echo "README.md updated" >&2
+  update_readme_table bench "$out"
 fi

@@ -89,10 +89,5 @@ series "one Terraform file, N resources" gen_one tf tf | emit
 series "N files, every format" "$gen" files | emit
 
 if [ $update_readme -eq 1 ]; then
-  awk -v table="$out" '
-    /<!-- scaling:start -->/ { print; while ((getline line < table) > 0) print line; skip = 1; next }
-    /<!-- scaling:end -->/ { skip = 0 }
-    !skip { print }' README.md > "$work/README.md"
-  cp "$work/README.md" README.md
-  echo "README.md updated" >&2
+  update_readme_table scaling "$out"
 fi
