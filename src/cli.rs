@@ -406,20 +406,15 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         ..report
     };
     let text = report::render(args.format, &report, style);
-    match &args.output {
-        Some(path) => {
-            if let Err(e) = write_whole(path, text.as_bytes()) {
+    let written = match &args.output {
+        Some(path) => match write_whole(path, text.as_bytes()) {
+            Ok(()) => true,
+            Err(e) => {
                 let _ = writeln!(stderr, "error: cannot write {}: {e}", path.display());
                 failed = true;
-            } else if args.format != OutputFormat::Human {
-                let summary = Report {
-                    findings: &visible,
-                    elapsed: std::io::stderr().is_terminal().then(|| started.elapsed()),
-                    ..report
-                };
-                let _ = write!(stderr, "{}", report::human::summary(&summary));
+                false
             }
-        }
+        },
         None => {
             if let Err(e) = stdout.write_all(text.as_bytes()) {
                 if e.kind() != std::io::ErrorKind::BrokenPipe {
@@ -427,17 +422,19 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
                     failed = true;
                 }
             }
-            // A machine-readable report on standard output, read by a
-            // person at a terminal: the closing line on standard error.
-            if args.format != OutputFormat::Human && std::io::stderr().is_terminal() {
-                let summary = Report {
-                    findings: &visible,
-                    elapsed: Some(started.elapsed()),
-                    ..report
-                };
-                let _ = write!(stderr, "{}", report::human::summary(&summary));
-            }
+            false
         }
+    };
+    // Another format than `human`: the closing line goes to standard error
+    // when the report went to a file, or when a person reads that stream.
+    let stderr_terminal = stderr_is_terminal();
+    if args.format != OutputFormat::Human && (written || stderr_terminal) {
+        let summary = Report {
+            findings: &visible,
+            elapsed: stderr_terminal.then(|| started.elapsed()),
+            ..report
+        };
+        let _ = write!(stderr, "{}", report::human::summary(&summary));
     }
     if failed {
         return 2;
@@ -457,7 +454,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
 /// A progress bar on standard error when it is a terminal; hidden
 /// otherwise (CI logs, pipes, editors).
 fn progress_bar() -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
+    if !stderr_is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10));
