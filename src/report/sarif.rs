@@ -22,6 +22,8 @@ pub const INFORMATION_URI: &str = "https://github.com/eks-sg-lint/eks-sg-lint";
 const SRCROOT: &str = "%SRCROOT%";
 /// The id of the notification an unused suppression gets.
 const UNUSED_SUPPRESSION: &str = "unused-suppression";
+/// What an unused suppression is, and what to do about it.
+const UNUSED_SUPPRESSION_DOC: &str = "A suppression (a comment `eks-sg-lint: ignore CODE` or a CloudFormation Metadata entry) names a code whose rule ran and found nothing there, a code that no rule has, or no code at all. Remove the stale codes, or the suppression itself, so that it cannot hide a finding the file gains later.";
 
 /// Characters escaped in a relative URI path (RFC 3986: keep unreserved
 /// characters and `/`).
@@ -252,6 +254,13 @@ pub fn render(report: &Report) -> String {
             .short_description(text(
                 "A suppression comment or Metadata entry that suppresses no finding.",
             ))
+            .full_description(text(UNUSED_SUPPRESSION_DOC))
+            .help(
+                MultiformatMessageString::builder()
+                    .text(UNUSED_SUPPRESSION_DOC)
+                    .markdown(UNUSED_SUPPRESSION_DOC)
+                    .build(),
+            )
             .default_configuration(
                 ReportingConfiguration::builder()
                     .level(serde_json::Value::String("note".into()))
