@@ -202,18 +202,14 @@ impl Default for Limits {
     }
 }
 
-/// Children of a node, for walks that must not recurse (deep input).
-fn children_mut(node: &mut Node) -> Vec<&mut Node> {
-    match &mut node.value {
-        Value::Seq(items) => items.iter_mut().collect(),
-        Value::Map(entries) => entries.iter_mut().map(|e| &mut e.value).collect(),
-        Value::Tagged(_, inner) => vec![inner.as_mut()],
-        _ => Vec::new(),
-    }
-}
-
-/// The index of each entry whose key comes again later in `entries`.
+/// The index of each entry whose key comes again later in `entries`
+/// (without allocating for the small maps most templates are made of).
 fn shadowed(entries: &[Entry]) -> Vec<usize> {
+    if entries.len() <= 16 {
+        return (0..entries.len())
+            .filter(|&i| entries[i + 1..].iter().any(|e| e.key == entries[i].key))
+            .collect();
+    }
     let mut seen = std::collections::HashSet::with_capacity(entries.len());
     let mut out = Vec::new();
     for (i, e) in entries.iter().enumerate().rev() {
@@ -226,11 +222,12 @@ fn shadowed(entries: &[Entry]) -> Vec<usize> {
 
 /// Drops, in every map under `node`, the entries whose key comes again later
 /// in the same map: the last one wins, as CloudFormation reads a template.
+/// Walks with a stack of its own: deep input must not overflow ours.
 pub fn keep_last_of_duplicate_keys(node: &mut Node) {
     let mut stack = vec![node];
     while let Some(node) = stack.pop() {
-        if let Value::Map(entries) = &mut node.value {
-            if entries.len() > 1 {
+        match &mut node.value {
+            Value::Map(entries) => {
                 let drop = shadowed(entries);
                 if !drop.is_empty() {
                     let mut i = 0;
@@ -239,9 +236,12 @@ pub fn keep_last_of_duplicate_keys(node: &mut Node) {
                         !drop.contains(&(i - 1))
                     });
                 }
+                stack.extend(entries.iter_mut().map(|e| &mut e.value));
             }
+            Value::Seq(items) => stack.extend(items.iter_mut()),
+            Value::Tagged(_, inner) => stack.push(inner.as_mut()),
+            _ => {}
         }
-        stack.extend(children_mut(node));
     }
 }
 
@@ -298,5 +298,12 @@ mod duplicate_tests {
         let inner = &node.get("d").unwrap().as_seq().unwrap()[0];
         assert_eq!(inner.get("e").and_then(Node::as_i64), Some(2));
         assert!(find_duplicate_key(&node).is_none());
+        // A map too large for the pairwise check.
+        let mut text: String = (0..20).map(|i| format!("k{i}: {i}\n")).collect();
+        text.push_str("k3: last\n");
+        let mut node = doc(&text);
+        keep_last_of_duplicate_keys(&mut node);
+        assert_eq!(node.as_map().map(<[Entry]>::len), Some(20));
+        assert_eq!(node.get("k3").and_then(Node::as_str), Some("last"));
     }
 }
