@@ -179,13 +179,15 @@ pub fn extract_dirs(dirs: &Dirs<'_>) -> Vec<(FileId, Model)> {
             reach(d, &mut reached);
         }
     }
+    // A set, not a list: a scan of thousands of roots looks each one up.
+    let roots_canonical: BTreeSet<PathBuf> = roots_canonical.into_iter().collect();
     type Root<'r, 'n> = (&'r PathBuf, &'r PathBuf, &'r Vec<(FileId, &'n Node)>);
     let roots: Vec<Root<'_, '_>> = dirs
         .modules
         .iter()
         .filter_map(|(d, files)| {
             let c = normalize(d)?;
-            let c = roots_canonical.iter().find(|r| **r == c)?;
+            let c = roots_canonical.get(&c)?;
             Some((d, c, files))
         })
         .collect();
