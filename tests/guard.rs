@@ -832,3 +832,139 @@ fn terraform_and_eksctl_inputs() {
         "{ek_found:?}"
     );
 }
+
+// ----- the projected model document ------------------------------------------
+//
+// `check` builds only the parts of the model document its rules can read
+// (guard::projection). Whatever the rules, every verdict, failure, span and
+// message must be what the whole document gives.
+
+/// Rules over the model document that reach it every way a query can:
+/// letter-case variants, map wildcards, filters on maps and lists, nested
+/// variables, `this`, counts, emptiness, renderings of whole values, keys
+/// from variables, and constructs the projection does not model.
+const PROJECTION_RULES: &[&str] = &[
+    "rule a { clusters[*].endpoint.public_access == true }",
+    "rule b { Clusters[*].Endpoint.PublicAccess exists }",
+    "rule c { clusters[*].endpoint.* == true }",
+    "rule d { clusters[*].endpoint[ this == true ] !empty }",
+    "let c = clusters[ node_groups !empty ]\nrule e when %c !empty { %c { address == /zzz/ } }",
+    "rule f { security_groups[*].egress[*] { peer.kind IN ['cidr', 'self'] } }",
+    "rule g { let n = count(security_groups[*].tags)\n %n < 1 }",
+    "rule h { security_groups[*].ingress empty }",
+    "rule i { node_groups[*].remote_access !exists }",
+    "rule j { security_groups[ some ingress[*].world == true ].name == /zzz/ }",
+    "rule k { node_groups[*].remote_access empty }",
+    "rule l { security_groups[*] empty }",
+    "rule m { vpc_endpoints[*] { service != 'x' } }",
+    "rule n { let x = security_groups[*].name\n %x == /zzz/ }",
+    "rule o { clusters[*].endpoint == {} }",
+    "rule p { not clusters[*].endpoint !empty }",
+    "rule q { security_groups[*].ingress[0].protocol == 'udp' }",
+    "rule r { security_groups[*].ingress.0 == {} }",
+    "rule s { clusters[*].endpoint[ keys == /public/ ] empty }",
+    "rule t { %undefined exists }",
+    "rule u { clusters[*].endpoint.public_access_cidrs[*] == /0\\.0\\.0\\.0/ }",
+    "let k = 'endpoint'\nrule v { clusters[*].%k.public_access == false }",
+    "rule w { node_groups[*] { this.security_groups_complete == false } }",
+    "rule x { security_groups[*] { ingress[*] { world == false } } }",
+    "rule y { clusters[*] { let e = endpoint\n %e.private_access == true } }",
+    "rule z { security_groups.* !empty }",
+    "rule aa { security_groups[*].ingress[ from_port == 22 ] !empty }",
+    "rule ab { clusters[*].endpoint exists\n clusters[*].endpoint !empty }",
+    "rule ac { node_groups[*].cluster IN [null] }",
+    "rule ad when security_groups !empty { security_groups[*].tags[*].key != 'x' }",
+];
+
+/// Every fixture and sample the scan accepts, one at a time.
+fn projection_data() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for dir in ["rules", "examples", "guard/model"] {
+        for e in walkdir::WalkDir::new(common::testdata(dir)).sort_by_file_name() {
+            let Ok(e) = e else { continue };
+            let p = e.path();
+            let name = p.to_string_lossy();
+            let tf_dir = e.file_type().is_dir()
+                && std::fs::read_dir(p).is_ok_and(|mut d| {
+                    d.any(|f| f.is_ok_and(|f| f.path().extension().is_some_and(|x| x == "tf")))
+                });
+            let file = e.file_type().is_file()
+                && [".yaml", ".yml", ".json"].iter().any(|x| name.ends_with(x));
+            if tf_dir || file {
+                out.push(p.to_path_buf());
+            }
+        }
+    }
+    out
+}
+
+type Scanned = (
+    PathBuf,
+    eks_sg_lint::pipeline::Scan,
+    eks_sg_lint::analysis::Analysis,
+);
+
+fn same_results(
+    file: &guard::ast::RulesFile,
+    rules: &str,
+    projection: &guard::projection::Proj,
+    data: &[Scanned],
+) {
+    for (path, scan, analysis) in data {
+        let whole = guard::model_doc::build(&scan.model, analysis);
+        let part = guard::model_doc::build_projected(&scan.model, analysis, projection);
+        let expected = format!("{:#?}", eval::evaluate(file, whole));
+        let got = format!("{:#?}", eval::evaluate(file, part));
+        assert_eq!(
+            got,
+            expected,
+            "{} with\n{rules}\nprojection {projection:?}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn a_projected_model_document_gives_what_the_whole_one_gives() {
+    let data: Vec<Scanned> = projection_data()
+        .into_iter()
+        .map(|path| {
+            let scan = scan_with(
+                std::slice::from_ref(&path),
+                &Selection::default(),
+                &|_| false,
+                &Default::default(),
+            );
+            let analysis = eks_sg_lint::analysis::Analysis::new(&scan.model);
+            (path, scan, analysis)
+        })
+        .collect();
+    assert!(data.len() > 50, "fixtures found: {}", data.len());
+    let mut texts: Vec<String> = PROJECTION_RULES.iter().map(|s| s.to_string()).collect();
+    texts.extend(guard::builtin::FILES.iter().map(|(_, t)| t.to_string()));
+    for e in std::fs::read_dir(common::testdata("guard/registry-like")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "guard") {
+            texts.push(std::fs::read_to_string(p).unwrap());
+        }
+    }
+    let mut pruned = 0;
+    for text in &texts {
+        let file = parse_ok(text);
+        let projection = guard::projection::Proj::for_files([&file]);
+        pruned += usize::from(!projection.is_full());
+        same_results(&file, text, &projection, &data);
+    }
+    // Most of these rules are read exactly, not by building everything.
+    assert!(pruned * 4 >= texts.len() * 3, "{pruned} of {}", texts.len());
+    // The built-in rules at once, as `check` runs them.
+    let all: Vec<_> = guard::builtin::FILES
+        .iter()
+        .map(|(_, t)| parse_ok(t))
+        .collect();
+    let projection = guard::projection::Proj::for_files(&all);
+    assert!(!projection.is_full());
+    for file in &all {
+        same_results(file, "(built-in rules)", &projection, &data);
+    }
+}

@@ -1235,7 +1235,7 @@ fn capitalized(w: &str) -> String {
 
 /// A key in camelCase, PascalCase, kebab-case, snake_case, Title Case and
 /// Train-Case, the spellings cfn-guard tries for a missing key.
-fn case_variants(key: &str) -> Vec<String> {
+pub(super) fn case_variants(key: &str) -> Vec<String> {
     let w = words(key);
     if w.is_empty() {
         return Vec::new();

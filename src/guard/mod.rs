@@ -19,6 +19,7 @@ pub mod header;
 pub mod inputs;
 pub mod model_doc;
 pub mod parser;
+pub mod projection;
 pub mod report;
 pub mod value;
 
@@ -257,23 +258,27 @@ pub fn check_documents(
     FileFindings(out)
 }
 
-/// The second pass: rules files over the model document, built once and
-/// only when such a file runs.
+/// The second pass: rules files over the model document, built once, only
+/// when such a file runs, and only as far as those files can read it.
 pub fn check_model(
     model: &Model,
     analysis: &Analysis,
     user: &RuleSet,
     selected: &dyn Fn(&RuleMeta) -> bool,
 ) -> FileFindings {
+    let files: Vec<_> = runnable(user, selected)
+        .filter(|(_, loaded, _)| loaded.header.input == InputKind::Model)
+        .collect();
+    if files.is_empty() {
+        return FileFindings::default();
+    }
+    // Only what these rules can observe is built.
+    let projection = projection::Proj::for_files(files.iter().map(|(_, _, f)| f));
+    let doc = model_doc::build_projected(model, analysis, &projection);
     let mut out = Vec::new();
-    let mut model_doc: Option<Rc<value::Val>> = None;
-    for (i, loaded, file) in runnable(user, selected) {
-        if loaded.header.input != InputKind::Model {
-            continue;
-        }
-        let doc = model_doc.get_or_insert_with(|| model_doc::build(model, analysis));
+    for (i, loaded, file) in files {
         let mut found = Vec::new();
-        run_over(&file, loaded, Rc::clone(doc), selected, &mut found);
+        run_over(&file, loaded, Rc::clone(&doc), selected, &mut found);
         out.push((i, found));
     }
     FileFindings(out)

@@ -14,6 +14,7 @@ use crate::model::{
 };
 use crate::source::Span;
 
+use super::projection::Proj;
 use super::value::{Kind, Val};
 
 type Entries = Vec<(Rc<Val>, Rc<Val>)>;
@@ -44,8 +45,19 @@ fn list(span: Span, items: Vec<Rc<Val>>) -> Rc<Val> {
     at(span, Kind::List(items))
 }
 
-fn put(e: &mut Entries, span: Span, key: &'static str, v: Rc<Val>) {
-    e.push((Val::str(Some(span), key), v));
+/// Adds `key` when the projection asks for it, and only then builds its
+/// value (with what the projection asks for under it).
+fn put(
+    e: &mut Entries,
+    p: &Proj,
+    span: Span,
+    key: &'static str,
+    value: impl FnOnce(&Proj) -> Rc<Val>,
+) {
+    if let Some(under) = p.child(key, e.is_empty()) {
+        let v = value(under);
+        e.push((Val::str(Some(span), key), v));
+    }
 }
 
 fn map(span: Span, e: Entries) -> Rc<Val> {
@@ -70,161 +82,162 @@ fn group_name(model: &Model, g: &GroupRef) -> String {
     }
 }
 
-/// Builds the model document.
+/// Builds the whole model document.
 pub fn build(model: &Model, analysis: &Analysis) -> Rc<Val> {
+    build_projected(model, analysis, &Proj::full())
+}
+
+/// Builds the parts of the model document that `p` asks for: the rest is
+/// left out, never built.
+pub fn build_projected(model: &Model, analysis: &Analysis, p: &Proj) -> Rc<Val> {
     let root_span = model
         .clusters
         .first()
         .map(|c| c.span)
         .or_else(|| model.groups.first().map(|g| g.span))
         .unwrap_or_default();
+    let rs = root_span;
     let mut root: Entries = Vec::new();
-    let clusters = model
-        .clusters
-        .iter()
-        .enumerate()
-        .map(|(i, c)| cluster(model, analysis, ClusterId(i as u32), c))
-        .collect();
-    put(&mut root, root_span, "clusters", list(root_span, clusters));
-
-    let node_groups = model
-        .node_groups
-        .iter()
-        .enumerate()
-        .map(|(i, ng)| {
-            let sp = ng.span;
-            let mut e = Entries::with_capacity(7);
-            put(&mut e, sp, "address", s(sp, &ng.address));
-            put(&mut e, sp, "name", known_str(sp, &ng.name));
-            put(
-                &mut e,
-                sp,
-                "kind",
-                word(
-                    sp,
-                    match ng.kind {
-                        NodeGroupKind::Managed => "managed",
-                        NodeGroupKind::SelfManaged => "self-managed",
-                    },
-                ),
-            );
-            let cluster = analysis
-                .cluster_of
-                .get(i)
-                .copied()
-                .flatten()
-                .and_then(|c| model.clusters.get(c.index()))
-                .map_or_else(|| null(sp), |c| s(sp, &c.address));
-            put(&mut e, sp, "cluster", cluster);
-            let membership = analysis.nodes.get(i);
-            let groups = membership
-                .map(|m| {
-                    m.groups
-                        .iter()
-                        .map(|g| s(sp, group_name(model, g)))
-                        .collect()
-                })
-                .unwrap_or_default();
-            put(&mut e, sp, "security_groups", list(sp, groups));
-            put(
-                &mut e,
-                sp,
-                "security_groups_complete",
-                b(sp, membership.is_some_and(|m| m.complete)),
-            );
-            let ra = match &ng.remote_access {
-                None => null(sp),
-                Some(ra) => {
-                    let rs = ra.span;
-                    let mut r = Entries::with_capacity(3);
-                    put(&mut r, rs, "key_set", known_bool(rs, &ra.key_set));
-                    let members = ra.source_groups.all_members();
-                    put(
-                        &mut r,
-                        rs,
-                        "source_security_groups",
-                        list(
-                            rs,
-                            members
-                                .iter()
-                                .map(|g| s(rs, group_name(model, g)))
-                                .collect(),
-                        ),
-                    );
-                    let group = ra
-                        .group
-                        .and_then(|g| model.groups.get(g.index()))
-                        .map_or_else(|| null(rs), |sg| s(rs, &sg.name));
-                    put(&mut r, rs, "security_group", group);
-                    map(rs, r)
+    put(&mut root, p, rs, "clusters", |p| {
+        let p = p.items();
+        let clusters = model
+            .clusters
+            .iter()
+            .enumerate()
+            .map(|(i, c)| cluster(model, analysis, ClusterId(i as u32), c, p))
+            .collect();
+        list(rs, clusters)
+    });
+    put(&mut root, p, rs, "node_groups", |p| {
+        let p = p.items();
+        let node_groups = model
+            .node_groups
+            .iter()
+            .enumerate()
+            .map(|(i, ng)| node_group(model, analysis, i, ng, p))
+            .collect();
+        list(rs, node_groups)
+    });
+    put(&mut root, p, rs, "security_groups", |p| {
+        let p = p.items();
+        // Which node groups and clusters carry each group, gathered once
+        // rather than by a scan over every node group for every group.
+        let mut on_nodes: Vec<Vec<usize>> = vec![Vec::new(); model.groups.len()];
+        for (i, m) in analysis.nodes.iter().enumerate() {
+            for id in m.model_groups() {
+                if let Some(list) = on_nodes.get_mut(id.index()) {
+                    list.push(i);
                 }
-            };
-            put(&mut e, sp, "remote_access", ra);
-            map(sp, e)
-        })
-        .collect();
-    put(
-        &mut root,
-        root_span,
-        "node_groups",
-        list(root_span, node_groups),
-    );
-
-    // Which node groups and clusters carry each group, gathered once rather
-    // than by a scan over every node group for every group.
-    let mut on_nodes: Vec<Vec<usize>> = vec![Vec::new(); model.groups.len()];
-    for (i, m) in analysis.nodes.iter().enumerate() {
-        for id in m.model_groups() {
-            if let Some(list) = on_nodes.get_mut(id.index()) {
-                list.push(i);
             }
         }
-    }
-    let mut on_cp: Vec<Vec<usize>> = vec![Vec::new(); model.groups.len()];
-    for (i, m) in analysis.control_plane.iter().enumerate() {
-        for id in m.model_groups() {
-            if let Some(list) = on_cp.get_mut(id.index()) {
-                list.push(i);
+        let mut on_cp: Vec<Vec<usize>> = vec![Vec::new(); model.groups.len()];
+        for (i, m) in analysis.control_plane.iter().enumerate() {
+            for id in m.model_groups() {
+                if let Some(list) = on_cp.get_mut(id.index()) {
+                    list.push(i);
+                }
             }
         }
-    }
-    let groups = model
-        .groups
-        .iter()
-        .enumerate()
-        .map(|(i, _)| {
-            let carriers = Carriers {
-                node_groups: on_nodes.get(i).map_or(&[], Vec::as_slice),
-                clusters: on_cp.get(i).map_or(&[], Vec::as_slice),
-            };
-            group(model, SgId(i as u32), carriers)
-        })
-        .collect();
-    put(
-        &mut root,
-        root_span,
-        "security_groups",
-        list(root_span, groups),
-    );
+        let groups = (0..model.groups.len())
+            .map(|i| {
+                let carriers = Carriers {
+                    node_groups: on_nodes.get(i).map_or(&[], Vec::as_slice),
+                    clusters: on_cp.get(i).map_or(&[], Vec::as_slice),
+                };
+                group(model, SgId(i as u32), carriers, p)
+            })
+            .collect();
+        list(rs, groups)
+    });
+    put(&mut root, p, rs, "vpc_endpoints", |p| {
+        let p = p.items();
+        let endpoints = model
+            .endpoints
+            .iter()
+            .map(|ep| {
+                let sp = ep.span;
+                let mut e = Entries::with_capacity(2);
+                put(&mut e, p, sp, "address", |_| s(sp, &ep.address));
+                put(&mut e, p, sp, "service", |_| known_str(sp, &ep.service));
+                map(sp, e)
+            })
+            .collect();
+        list(rs, endpoints)
+    });
+    map(rs, root)
+}
 
-    let endpoints = model
-        .endpoints
-        .iter()
-        .map(|ep| {
-            let sp = ep.span;
-            let mut e = Entries::with_capacity(2);
-            put(&mut e, sp, "address", s(sp, &ep.address));
-            put(&mut e, sp, "service", known_str(sp, &ep.service));
-            map(sp, e)
-        })
-        .collect();
-    put(
-        &mut root,
-        root_span,
-        "vpc_endpoints",
-        list(root_span, endpoints),
-    );
-    map(root_span, root)
+fn node_group(
+    model: &Model,
+    analysis: &Analysis,
+    i: usize,
+    ng: &crate::model::NodeGroup,
+    p: &Proj,
+) -> Rc<Val> {
+    let sp = ng.span;
+    let mut e = Entries::with_capacity(7);
+    put(&mut e, p, sp, "address", |_| s(sp, &ng.address));
+    put(&mut e, p, sp, "name", |_| known_str(sp, &ng.name));
+    put(&mut e, p, sp, "kind", |_| {
+        word(
+            sp,
+            match ng.kind {
+                NodeGroupKind::Managed => "managed",
+                NodeGroupKind::SelfManaged => "self-managed",
+            },
+        )
+    });
+    put(&mut e, p, sp, "cluster", |_| {
+        analysis
+            .cluster_of
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|c| model.clusters.get(c.index()))
+            .map_or_else(|| null(sp), |c| s(sp, &c.address))
+    });
+    let membership = analysis.nodes.get(i);
+    put(&mut e, p, sp, "security_groups", |_| {
+        let groups = membership
+            .map(|m| {
+                m.groups
+                    .iter()
+                    .map(|g| s(sp, group_name(model, g)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        list(sp, groups)
+    });
+    put(&mut e, p, sp, "security_groups_complete", |_| {
+        b(sp, membership.is_some_and(|m| m.complete))
+    });
+    put(&mut e, p, sp, "remote_access", |p| {
+        match &ng.remote_access {
+            None => null(sp),
+            Some(ra) => {
+                let rs = ra.span;
+                let mut r = Entries::with_capacity(3);
+                put(&mut r, p, rs, "key_set", |_| known_bool(rs, &ra.key_set));
+                put(&mut r, p, rs, "source_security_groups", |_| {
+                    let members = ra.source_groups.all_members();
+                    list(
+                        rs,
+                        members
+                            .iter()
+                            .map(|g| s(rs, group_name(model, g)))
+                            .collect(),
+                    )
+                });
+                put(&mut r, p, rs, "security_group", |_| {
+                    ra.group
+                        .and_then(|g| model.groups.get(g.index()))
+                        .map_or_else(|| null(rs), |sg| s(rs, &sg.name))
+                });
+                map(rs, r)
+            }
+        }
+    });
+    map(sp, e)
 }
 
 fn known_str(span: Span, k: &Known<String>) -> Rc<Val> {
@@ -234,15 +247,12 @@ fn known_str(span: Span, k: &Known<String>) -> Rc<Val> {
     }
 }
 
-fn cluster(model: &Model, analysis: &Analysis, id: ClusterId, c: &Cluster) -> Rc<Val> {
+fn cluster(model: &Model, analysis: &Analysis, id: ClusterId, c: &Cluster, p: &Proj) -> Rc<Val> {
     let sp = c.span;
     let mut e = Entries::with_capacity(8);
-    put(&mut e, sp, "address", s(sp, &c.address));
-    put(&mut e, sp, "name", known_str(sp, &c.name));
-    put(
-        &mut e,
-        sp,
-        "ip_family",
+    put(&mut e, p, sp, "address", |_| s(sp, &c.address));
+    put(&mut e, p, sp, "name", |_| known_str(sp, &c.name));
+    put(&mut e, p, sp, "ip_family", |_| {
         word(
             sp,
             match c.ip_family {
@@ -250,83 +260,79 @@ fn cluster(model: &Model, analysis: &Analysis, id: ClusterId, c: &Cluster) -> Rc
                 IpFamily::Ipv6 => "ipv6",
                 IpFamily::Unknown => "unknown",
             },
-        ),
-    );
+        )
+    });
     // Endpoint: the effective values (the extractors apply each format's
     // defaults), with spans on the settings where written.
     let ep = &c.endpoint;
     let ep_span = ep.span.unwrap_or(sp);
-    let mut en = Entries::with_capacity(5);
-    put(
-        &mut en,
-        ep_span,
-        "public_access",
-        known_bool(ep_span, &ep.public_access),
-    );
-    put(
-        &mut en,
-        ep_span,
-        "private_access",
-        known_bool(ep_span, &ep.private_access),
-    );
-    let cidr_span = ep.cidrs_span.unwrap_or(ep_span);
-    let (cidrs, explicit) = match &ep.public_access_cidrs {
-        None => (list(cidr_span, vec![word(cidr_span, "0.0.0.0/0")]), false),
-        Some(Known::Value(v)) => (
-            list(cidr_span, v.iter().map(|x| s(cidr_span, x)).collect()),
-            true,
-        ),
-        Some(_) => (null(cidr_span), true),
-    };
-    let open = match &cidrs.kind {
-        Kind::List(items) => b(
+    put(&mut e, p, ep_span, "endpoint", |p| {
+        let mut en = Entries::with_capacity(5);
+        put(&mut en, p, ep_span, "public_access", |_| {
+            known_bool(ep_span, &ep.public_access)
+        });
+        put(&mut en, p, ep_span, "private_access", |_| {
+            known_bool(ep_span, &ep.private_access)
+        });
+        let cidr_span = ep.cidrs_span.unwrap_or(ep_span);
+        // No list written: EKS allows every address.
+        put(
+            &mut en,
+            p,
             cidr_span,
-            items
-                .iter()
-                .any(|x| x.as_str().is_some_and(|t| Peer::cidr(t).is_world())),
-        ),
-        _ => null(cidr_span),
-    };
-    put(&mut en, cidr_span, "public_access_cidrs", cidrs);
-    put(
-        &mut en,
-        cidr_span,
-        "public_access_cidrs_set",
-        b(cidr_span, explicit),
-    );
-    put(
-        &mut en,
-        cidr_span,
-        "public_access_cidrs_open_to_world",
-        open,
-    );
-    put(&mut e, ep_span, "endpoint", map(ep_span, en));
+            "public_access_cidrs",
+            |_| match &ep.public_access_cidrs {
+                None => list(cidr_span, vec![word(cidr_span, "0.0.0.0/0")]),
+                Some(Known::Value(v)) => {
+                    list(cidr_span, v.iter().map(|x| s(cidr_span, x)).collect())
+                }
+                Some(_) => null(cidr_span),
+            },
+        );
+        put(&mut en, p, cidr_span, "public_access_cidrs_set", |_| {
+            b(cidr_span, ep.public_access_cidrs.is_some())
+        });
+        put(
+            &mut en,
+            p,
+            cidr_span,
+            "public_access_cidrs_open_to_world",
+            |_| match &ep.public_access_cidrs {
+                None => b(cidr_span, true),
+                Some(Known::Value(v)) => b(cidr_span, v.iter().any(|t| Peer::cidr(t).is_world())),
+                Some(_) => null(cidr_span),
+            },
+        );
+        map(ep_span, en)
+    });
 
-    let cp = analysis.control_plane.get(id.index());
-    let groups = cp
-        .map(|m| {
-            m.groups
-                .iter()
-                .map(|g| s(sp, group_name(model, g)))
-                .collect()
-        })
-        .unwrap_or_default();
-    put(&mut e, sp, "security_groups", list(sp, groups));
-    put(
-        &mut e,
-        sp,
-        "cluster_security_group",
+    put(&mut e, p, sp, "security_groups", |_| {
+        let groups = analysis
+            .control_plane
+            .get(id.index())
+            .map(|m| {
+                m.groups
+                    .iter()
+                    .map(|g| s(sp, group_name(model, g)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        list(sp, groups)
+    });
+    put(&mut e, p, sp, "cluster_security_group", |_| {
         model
             .groups
             .get(c.cluster_sg.index())
-            .map_or_else(|| null(sp), |g| s(sp, &g.name)),
-    );
-    let ngs = analysis
-        .node_groups_of(id)
-        .filter_map(|g| model.node_groups.get(g.index()))
-        .map(|g| s(g.span, &g.address))
-        .collect();
-    put(&mut e, sp, "node_groups", list(sp, ngs));
+            .map_or_else(|| null(sp), |g| s(sp, &g.name))
+    });
+    put(&mut e, p, sp, "node_groups", |_| {
+        let ngs = analysis
+            .node_groups_of(id)
+            .filter_map(|g| model.node_groups.get(g.index()))
+            .map(|g| s(g.span, &g.address))
+            .collect();
+        list(sp, ngs)
+    });
     map(sp, e)
 }
 
@@ -337,82 +343,92 @@ struct Carriers<'a> {
     clusters: &'a [usize],
 }
 
-fn group(model: &Model, id: SgId, carriers: Carriers) -> Rc<Val> {
+fn group(model: &Model, id: SgId, carriers: Carriers, p: &Proj) -> Rc<Val> {
     let Some(g) = model.groups.get(id.index()) else {
         return Val::lit(Kind::Null);
     };
     let sp = g.span;
     let mut e = Entries::with_capacity(9);
-    put(&mut e, sp, "name", s(sp, &g.name));
-    let origin = match g.origin {
-        GroupOrigin::Defined => "defined",
-        GroupOrigin::EksClusterSg(_) => "eks-cluster-security-group",
-        GroupOrigin::RemoteAccess(_) => "remote-access",
-        GroupOrigin::Generated(tool) => tool,
-    };
-    put(&mut e, sp, "origin", word(sp, origin));
-    put(&mut e, sp, "rules_complete", b(sp, !g.rules_incomplete));
-    let on_nodes: Vec<Rc<Val>> = carriers
-        .node_groups
-        .iter()
-        .filter_map(|&i| model.node_groups.get(i))
-        .map(|ng| s(sp, &ng.address))
-        .collect();
-    put(&mut e, sp, "node_groups", list(sp, on_nodes));
-    let on_cp: Vec<Rc<Val>> = carriers
-        .clusters
-        .iter()
-        .filter_map(|&i| model.clusters.get(i))
-        .map(|c| s(sp, &c.address))
-        .collect();
-    put(&mut e, sp, "clusters", list(sp, on_cp));
-    let tags = g
-        .tags
-        .iter()
-        .map(|t| {
-            let mut te = Entries::with_capacity(2);
-            put(&mut te, t.span, "key", known_str(t.span, &t.key));
-            put(&mut te, t.span, "value", known_str(t.span, &t.value));
-            map(t.span, te)
-        })
-        .collect();
-    put(&mut e, sp, "tags", list(sp, tags));
-    let ingress = g.ingress.iter().map(|r| rule(model, id, r)).collect();
-    put(&mut e, sp, "ingress", list(sp, ingress));
+    put(&mut e, p, sp, "name", |_| s(sp, &g.name));
+    put(&mut e, p, sp, "origin", |_| {
+        let origin = match g.origin {
+            GroupOrigin::Defined => "defined",
+            GroupOrigin::EksClusterSg(_) => "eks-cluster-security-group",
+            GroupOrigin::RemoteAccess(_) => "remote-access",
+            GroupOrigin::Generated(tool) => tool,
+        };
+        word(sp, origin)
+    });
+    put(&mut e, p, sp, "rules_complete", |_| {
+        b(sp, !g.rules_incomplete)
+    });
+    put(&mut e, p, sp, "node_groups", |_| {
+        let on_nodes: Vec<Rc<Val>> = carriers
+            .node_groups
+            .iter()
+            .filter_map(|&i| model.node_groups.get(i))
+            .map(|ng| s(sp, &ng.address))
+            .collect();
+        list(sp, on_nodes)
+    });
+    put(&mut e, p, sp, "clusters", |_| {
+        let on_cp: Vec<Rc<Val>> = carriers
+            .clusters
+            .iter()
+            .filter_map(|&i| model.clusters.get(i))
+            .map(|c| s(sp, &c.address))
+            .collect();
+        list(sp, on_cp)
+    });
+    put(&mut e, p, sp, "tags", |p| {
+        let p = p.items();
+        let tags = g
+            .tags
+            .iter()
+            .map(|t| {
+                let mut te = Entries::with_capacity(2);
+                put(&mut te, p, t.span, "key", |_| known_str(t.span, &t.key));
+                put(&mut te, p, t.span, "value", |_| known_str(t.span, &t.value));
+                map(t.span, te)
+            })
+            .collect();
+        list(sp, tags)
+    });
+    put(&mut e, p, sp, "ingress", |p| {
+        let p = p.items();
+        let ingress = g.ingress.iter().map(|r| rule(model, id, r, p)).collect();
+        list(sp, ingress)
+    });
     // The effective egress: the group's own rules, then its format's
     // default, read in place rather than cloned.
-    let defaults = default_egress(g);
-    let egress = g
-        .egress
-        .iter()
-        .chain(&defaults)
-        .map(|r| rule(model, id, r))
-        .collect();
-    put(
-        &mut e,
-        g.egress_span.unwrap_or(sp),
-        "egress",
-        list(g.egress_span.unwrap_or(sp), egress),
-    );
+    let egress_span = g.egress_span.unwrap_or(sp);
+    put(&mut e, p, egress_span, "egress", |p| {
+        let p = p.items();
+        let defaults = default_egress(g);
+        let egress = g
+            .egress
+            .iter()
+            .chain(&defaults)
+            .map(|r| rule(model, id, r, p))
+            .collect();
+        list(egress_span, egress)
+    });
     map(sp, e)
 }
 
-fn rule(model: &Model, owner: SgId, r: &SgRule) -> Rc<Val> {
+fn rule(model: &Model, owner: SgId, r: &SgRule, p: &Proj) -> Rc<Val> {
     let sp = r.span;
     let mut e = Entries::with_capacity(10);
-    put(
-        &mut e,
-        sp,
-        "direction",
+    put(&mut e, p, sp, "direction", |_| {
         word(
             sp,
             match r.direction {
                 Direction::Ingress => "ingress",
                 Direction::Egress => "egress",
             },
-        ),
-    );
-    let protocol = match r.protocol {
+        )
+    });
+    put(&mut e, p, sp, "protocol", |_| match r.protocol {
         Protocol::All => word(sp, "all"),
         Protocol::Tcp => word(sp, "tcp"),
         Protocol::Udp => word(sp, "udp"),
@@ -420,52 +436,44 @@ fn rule(model: &Model, owner: SgId, r: &SgRule) -> Rc<Val> {
         Protocol::Icmpv6 => word(sp, "icmpv6"),
         Protocol::Number(n) => s(sp, n.to_string()),
         Protocol::Unknown => word(sp, "unknown"),
-    };
-    put(&mut e, sp, "protocol", protocol);
+    });
     let port = |p: Option<i64>| p.map_or_else(|| null(sp), |v| at(sp, Kind::Int(v)));
-    put(&mut e, sp, "from_port", port(r.ports.from));
-    put(&mut e, sp, "to_port", port(r.ports.to));
-    let mut peer = Entries::with_capacity(3);
-    let (kind, cidr, group) = match &r.peer {
-        Peer::Cidr(net) => ("cidr", Some(net.to_string()), None),
-        Peer::PrefixList(p) => ("prefix-list", None, Some(p.clone())),
-        Peer::Group(g) => ("security-group", None, Some(group_name(model, g))),
-        Peer::SelfRef => (
-            "self",
-            None,
-            model.groups.get(owner.index()).map(|g| g.name.clone()),
-        ),
-        Peer::Unknown => ("unknown", None, None),
-    };
-    put(&mut peer, sp, "kind", word(sp, kind));
-    put(
-        &mut peer,
-        sp,
-        "cidr",
-        cidr.map_or_else(|| null(sp), |c| s(sp, c)),
-    );
-    put(
-        &mut peer,
-        sp,
-        "security_group",
-        group.map_or_else(|| null(sp), |g| s(sp, g)),
-    );
-    put(&mut e, sp, "peer", map(sp, peer));
-    put(&mut e, sp, "world", b(sp, r.peer.is_world()));
-    put(
-        &mut e,
-        sp,
-        "conditional",
-        b(sp, r.presence == Presence::Conditional),
-    );
-    put(&mut e, sp, "implicit", b(sp, r.implicit));
-    put(
-        &mut e,
-        sp,
-        "description",
+    put(&mut e, p, sp, "from_port", |_| port(r.ports.from));
+    put(&mut e, p, sp, "to_port", |_| port(r.ports.to));
+    put(&mut e, p, sp, "peer", |p| {
+        let mut peer = Entries::with_capacity(3);
+        let kind = match &r.peer {
+            Peer::Cidr(_) => "cidr",
+            Peer::PrefixList(_) => "prefix-list",
+            Peer::Group(_) => "security-group",
+            Peer::SelfRef => "self",
+            Peer::Unknown => "unknown",
+        };
+        put(&mut peer, p, sp, "kind", |_| word(sp, kind));
+        put(&mut peer, p, sp, "cidr", |_| match &r.peer {
+            Peer::Cidr(net) => s(sp, net.to_string()),
+            _ => null(sp),
+        });
+        put(&mut peer, p, sp, "security_group", |_| {
+            let group = match &r.peer {
+                Peer::PrefixList(p) => Some(p.clone()),
+                Peer::Group(g) => Some(group_name(model, g)),
+                Peer::SelfRef => model.groups.get(owner.index()).map(|g| g.name.clone()),
+                Peer::Cidr(_) | Peer::Unknown => None,
+            };
+            group.map_or_else(|| null(sp), |g| s(sp, g))
+        });
+        map(sp, peer)
+    });
+    put(&mut e, p, sp, "world", |_| b(sp, r.peer.is_world()));
+    put(&mut e, p, sp, "conditional", |_| {
+        b(sp, r.presence == Presence::Conditional)
+    });
+    put(&mut e, p, sp, "implicit", |_| b(sp, r.implicit));
+    put(&mut e, p, sp, "description", |_| {
         r.description
             .as_ref()
-            .map_or_else(|| null(sp), |d| s(sp, d)),
-    );
+            .map_or_else(|| null(sp), |d| s(sp, d))
+    });
     map(sp, e)
 }

@@ -1,0 +1,517 @@
+//! Which parts of the model document a set of rules files can observe.
+//!
+//! The model document holds every fact about every cluster, group and
+//! rule; the rules shipped with the tool read a dozen of its keys. Building
+//! the rest costs most of the time and memory the Guard rules take on a
+//! large scan, so the document is built through a [`Proj`]: the keys the
+//! queries name (and their letter-case variants, which the evaluator tries
+//! when a key is missing), the whole value wherever a clause compares,
+//! renders or counts it, and the first entry of a map whose emptiness is
+//! all that is asked (`!empty`, `exists`).
+//!
+//! The analysis is conservative: a construct whose reach it does not model
+//! (parameterized rules, type blocks, captured keys, an undefined variable)
+//! makes the projection [`Proj::full`], and the evaluator sees the whole
+//! document. Lists leave the path unchanged: their items are read at the
+//! same position as the list.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use super::ast::{Block, Clause, Conjunction, Let, LetValue, Op, Part, Query, RulesFile};
+use super::eval::case_variants;
+
+/// The part of a document to build at one position.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Proj {
+    /// Everything below this position.
+    full: bool,
+    /// A map here keeps its first entry even if no key of it is asked for,
+    /// so that its emptiness stays what it is.
+    keep_first: bool,
+    /// The keys asked for, with what to build under each.
+    fields: Vec<(String, Proj)>,
+    /// What to build under every key (a query walked all of a map's values).
+    any: Option<Box<Proj>>,
+    /// What to build for each item of a list here.
+    items: Option<Box<Proj>>,
+}
+
+static FULL: Proj = Proj {
+    full: true,
+    keep_first: false,
+    fields: Vec::new(),
+    any: None,
+    items: None,
+};
+
+static NOTHING: Proj = Proj {
+    full: false,
+    keep_first: false,
+    fields: Vec::new(),
+    any: None,
+    items: None,
+};
+
+impl Proj {
+    /// The whole document.
+    pub fn full() -> Proj {
+        FULL.clone()
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.full
+    }
+
+    /// What to build under `key` of a map at this position, or `None` when
+    /// the key can be left out. `first` says whether the entry would be the
+    /// map's first.
+    pub fn child(&self, key: &str, first: bool) -> Option<&Proj> {
+        if self.full {
+            return Some(&FULL);
+        }
+        if let Some((_, p)) = self.fields.iter().find(|(k, _)| k == key) {
+            return Some(p);
+        }
+        if let Some(any) = &self.any {
+            return Some(any);
+        }
+        (first && self.keep_first).then_some(&NOTHING)
+    }
+
+    /// What to build for each item of a list at this position. Lists are
+    /// never shortened: their length is observable.
+    pub fn items(&self) -> &Proj {
+        if self.full {
+            return &FULL;
+        }
+        self.items.as_deref().unwrap_or(&NOTHING)
+    }
+
+    /// The union of what several rules files observe.
+    pub fn for_files<'a>(files: impl IntoIterator<Item = &'a RulesFile>) -> Proj {
+        let mut a = Analyzer::default();
+        a.nodes.push(Node::default());
+        for f in files {
+            a.file(f);
+            if a.gave_up {
+                return Proj::full();
+            }
+        }
+        a.proj(&[ROOT])
+    }
+}
+
+const ROOT: usize = 0;
+/// Deeper nesting than this is not followed: the projection is then full.
+const MAX_DEPTH: u32 = 200;
+
+/// A position in the document while the rules are read.
+#[derive(Debug, Default)]
+struct Node {
+    full: bool,
+    keep_first: bool,
+    fields: HashMap<String, usize>,
+    any: Option<usize>,
+    items: Option<usize>,
+}
+
+/// Positions in the document a query may stand at.
+type At = Vec<usize>;
+
+#[derive(Default)]
+struct Analyzer {
+    nodes: Vec<Node>,
+    gave_up: bool,
+    depth: u32,
+}
+
+/// Variables in reach: the `let`s of a block, read from its position,
+/// each worked out once.
+struct Env<'a> {
+    parent: Option<&'a Env<'a>>,
+    lets: &'a [Let],
+    at: At,
+    done: RefCell<Vec<Option<At>>>,
+    busy: RefCell<Vec<bool>>,
+}
+
+impl<'a> Env<'a> {
+    fn new(parent: Option<&'a Env<'a>>, lets: &'a [Let], at: At) -> Env<'a> {
+        Env {
+            parent,
+            lets,
+            at,
+            done: RefCell::new(vec![None; lets.len()]),
+            busy: RefCell::new(vec![false; lets.len()]),
+        }
+    }
+}
+
+impl Analyzer {
+    fn file(&mut self, f: &RulesFile) {
+        let env = Env::new(None, &f.lets, vec![ROOT]);
+        for rule in &f.rules {
+            if let Some(c) = &rule.conditions {
+                self.conjunction(c, &env);
+            }
+            self.block(&rule.block, &env, vec![ROOT]);
+        }
+    }
+
+    fn deeper(&mut self) -> bool {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            self.gave_up = true;
+        }
+        !self.gave_up
+    }
+
+    fn up(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    fn block(&mut self, b: &Block, parent: &Env<'_>, at: At) {
+        if self.deeper() {
+            let env = Env::new(Some(parent), &b.lets, at);
+            self.conjunction(&b.clauses, &env);
+        }
+        self.up();
+    }
+
+    fn conjunction(&mut self, c: &Conjunction, env: &Env<'_>) {
+        for d in c {
+            for clause in d {
+                self.clause(clause, env);
+                if self.gave_up {
+                    return;
+                }
+            }
+        }
+    }
+
+    fn clause(&mut self, c: &Clause, env: &Env<'_>) {
+        match c {
+            Clause::Access(a) => {
+                let at = self.query(&a.query, env);
+                let shallow = !a.negated
+                    && matches!((a.op, a.op_not), (Op::Empty, true) | (Op::Exists, false));
+                for n in at {
+                    self.observe(n, shallow);
+                }
+                if let Some(rhs) = &a.rhs {
+                    let at = self.let_value(rhs, env);
+                    for n in at {
+                        self.observe(n, false);
+                    }
+                }
+            }
+            Clause::Block { query, block, .. } => {
+                let at = self.query(query, env);
+                self.block(block, env, at);
+            }
+            Clause::When {
+                conditions, block, ..
+            } => {
+                self.conjunction(conditions, env);
+                self.block(block, env, env.at.clone());
+            }
+            // Another rule is read on its own.
+            Clause::NamedRule { .. } => {}
+            Clause::ParamCall { .. } | Clause::TypeBlock(_) => self.gave_up = true,
+        }
+    }
+
+    /// A clause reads the values at `n`: whole, or only whether they are
+    /// empty.
+    fn observe(&mut self, n: usize, shallow: bool) {
+        if let Some(node) = self.nodes.get_mut(n) {
+            if shallow {
+                node.keep_first = true;
+            } else {
+                node.full = true;
+            }
+        }
+    }
+
+    fn let_value(&mut self, v: &LetValue, env: &Env<'_>) -> At {
+        match v {
+            LetValue::Literal(_) => Vec::new(),
+            LetValue::Query(q) => self.query(q, env),
+            // A function reads its arguments whole and returns new values.
+            LetValue::Call(call) => {
+                for arg in &call.args {
+                    let at = self.let_value(arg, env);
+                    for n in at {
+                        self.observe(n, false);
+                    }
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    /// The positions a variable's values stand at, worked out in the scope
+    /// that defines it (as the evaluator does); `None` when no scope does.
+    fn variable(&mut self, name: &str, env: &Env<'_>) -> Option<At> {
+        let mut scope = Some(env);
+        while let Some(e) = scope {
+            if let Some(i) = e.lets.iter().position(|l| l.name == name) {
+                if let Some(Some(done)) = e.done.borrow().get(i) {
+                    return Some(done.clone());
+                }
+                if e.busy.borrow().get(i).copied().unwrap_or(false) {
+                    return Some(Vec::new());
+                }
+                if let Some(b) = e.busy.borrow_mut().get_mut(i) {
+                    *b = true;
+                }
+                let at = match e.lets.get(i) {
+                    Some(l) if self.deeper() => self.let_value(&l.value, e),
+                    _ => Vec::new(),
+                };
+                self.up();
+                if let Some(slot) = e.done.borrow_mut().get_mut(i) {
+                    *slot = Some(at.clone());
+                }
+                return Some(at);
+            }
+            scope = e.parent;
+        }
+        None
+    }
+
+    fn child(&mut self, n: usize, key: &str) -> usize {
+        if let Some(&c) = self.nodes.get(n).and_then(|node| node.fields.get(key)) {
+            return c;
+        }
+        let c = self.nodes.len();
+        self.nodes.push(Node::default());
+        if let Some(node) = self.nodes.get_mut(n) {
+            node.fields.insert(key.to_string(), c);
+        }
+        c
+    }
+
+    /// The position of every value of a map at `n` (`items: false`) or of
+    /// every item of a list at `n` (`items: true`).
+    fn below(&mut self, n: usize, items: bool) -> usize {
+        fn slot(node: &mut Node, items: bool) -> &mut Option<usize> {
+            if items {
+                &mut node.items
+            } else {
+                &mut node.any
+            }
+        }
+        if let Some(c) = self.nodes.get_mut(n).and_then(|node| *slot(node, items)) {
+            return c;
+        }
+        let c = self.nodes.len();
+        self.nodes.push(Node::default());
+        if let Some(node) = self.nodes.get_mut(n) {
+            *slot(node, items) = Some(c);
+        }
+        c
+    }
+
+    /// Where a step that walks a list's items (`items`), a map's values
+    /// (`values`) and/or stays on the value itself (`itself`) leads.
+    fn step(&mut self, at: &At, itself: bool, items: bool, values: bool) -> At {
+        let mut out = Vec::with_capacity(at.len() * 3);
+        for &n in at {
+            if itself {
+                out.push(n);
+            }
+            if items {
+                out.push(self.below(n, true));
+            }
+            if values {
+                out.push(self.below(n, false));
+            }
+        }
+        out
+    }
+
+    fn query(&mut self, q: &Query, env: &Env<'_>) -> At {
+        let mut parts = q.parts.as_slice();
+        let mut at = env.at.clone();
+        if let [Part::Var(name), rest @ ..] = parts {
+            match self.variable(name, env) {
+                Some(v) => at = v,
+                None => {
+                    self.gave_up = true;
+                    return Vec::new();
+                }
+            }
+            parts = match rest {
+                [Part::AllIndices(_), more @ ..] => more,
+                _ => rest,
+            };
+        }
+        for part in parts {
+            if self.gave_up || at.is_empty() {
+                break;
+            }
+            at = match part {
+                Part::This => at,
+                // On a list its items, on a map or a scalar the value itself.
+                Part::AllIndices(None) => self.step(&at, true, true, false),
+                // An index reads a list's items only.
+                Part::Index(_) => self.step(&at, false, true, false),
+                Part::Key(key) if key.parse::<i64>().is_ok() => self.step(&at, false, true, false),
+                Part::Key(key) => {
+                    let mut out = Vec::new();
+                    for &n in &at {
+                        out.push(self.child(n, key));
+                        for v in case_variants(key) {
+                            out.push(self.child(n, &v));
+                        }
+                    }
+                    out
+                }
+                Part::AllValues(None) => self.step(&at, true, true, true),
+                // A filter tests a list's items, a map's values, or the
+                // value itself after `*`.
+                Part::Filter(None, conj) => {
+                    let at = self.step(&at, true, true, true);
+                    if self.deeper() {
+                        let inner = Env::new(Some(env), &[], at.clone());
+                        self.conjunction(conj, &inner);
+                    }
+                    self.up();
+                    at
+                }
+                // A variable's values used as keys: any key of a map may be
+                // read, and the values are read whole as key names.
+                Part::Var(name) => {
+                    match self.variable(name, env) {
+                        Some(v) => {
+                            for n in v {
+                                self.observe(n, false);
+                            }
+                        }
+                        None => self.gave_up = true,
+                    }
+                    self.step(&at, false, false, true)
+                }
+                Part::AllIndices(Some(_))
+                | Part::AllValues(Some(_))
+                | Part::Filter(Some(_), _)
+                | Part::KeysFilter(..) => {
+                    self.gave_up = true;
+                    Vec::new()
+                }
+            };
+        }
+        at.sort_unstable();
+        at.dedup();
+        at
+    }
+
+    /// The projection of the union of `ids`.
+    fn proj(&self, ids: &[usize]) -> Proj {
+        let nodes: Vec<&Node> = ids.iter().filter_map(|&i| self.nodes.get(i)).collect();
+        if nodes.iter().any(|n| n.full) {
+            return Proj::full();
+        }
+        let any: Vec<usize> = nodes.iter().filter_map(|n| n.any).collect();
+        let items: Vec<usize> = nodes.iter().filter_map(|n| n.items).collect();
+        let mut keys: Vec<&str> = nodes
+            .iter()
+            .flat_map(|n| n.fields.keys().map(String::as_str))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let fields = keys
+            .into_iter()
+            .map(|k| {
+                let mut under: Vec<usize> = nodes
+                    .iter()
+                    .filter_map(|n| n.fields.get(k).copied())
+                    .collect();
+                under.extend(&any);
+                (k.to_string(), self.proj(&under))
+            })
+            .collect();
+        Proj {
+            full: false,
+            keep_first: nodes.iter().any(|n| n.keep_first),
+            fields,
+            any: (!any.is_empty()).then(|| Box::new(self.proj(&any))),
+            items: (!items.is_empty()).then(|| Box::new(self.proj(&items))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::guard::parser;
+
+    fn proj(rules: &[&str]) -> Proj {
+        let files: Vec<RulesFile> = rules
+            .iter()
+            .map(|r| parser::parse(r).expect("rules parse"))
+            .collect();
+        Proj::for_files(&files)
+    }
+
+    #[test]
+    fn the_built_in_rules_read_a_few_keys() {
+        let texts: Vec<&str> = crate::guard::builtin::FILES
+            .iter()
+            .map(|(_, t)| *t)
+            .collect();
+        let p = proj(&texts);
+        assert!(!p.is_full());
+        assert!(p.child("vpc_endpoints", false).is_none());
+        assert!(p.child("node_groups", false).is_none());
+        let cluster = p.child("clusters", false).expect("clusters").items();
+        assert!(cluster.child("endpoint", false).is_some());
+        assert!(cluster.child("security_groups", false).is_none());
+        let group = p.child("security_groups", false).expect("groups").items();
+        assert!(group.child("egress", false).is_none());
+        assert!(group.child("tags", false).is_none());
+        let rule = group.child("ingress", false).expect("ingress").items();
+        for key in ["world", "protocol", "from_port", "to_port"] {
+            assert!(rule.child(key, false).is_some(), "{key}");
+        }
+        assert!(rule.child("peer", false).is_none());
+        assert!(rule.child("description", false).is_none());
+        // `%x !empty` over rules: a rule map keeps its first entry.
+        assert!(rule.child("direction", true).is_some());
+        assert!(rule.child("direction", false).is_none());
+    }
+
+    #[test]
+    fn a_compared_value_is_built_whole() {
+        let p = proj(&["rule r { clusters[*].endpoint == {} }"]);
+        let ep = p
+            .child("clusters", false)
+            .unwrap()
+            .items()
+            .child("endpoint", false);
+        assert!(ep.is_some_and(Proj::is_full));
+    }
+
+    #[test]
+    fn map_wildcards_keep_every_key() {
+        let p = proj(&["rule r { clusters[*].endpoint.* == true }"]);
+        let ep = p.child("clusters", false).unwrap().items();
+        let ep = ep.child("endpoint", false).unwrap();
+        assert!(ep.child("anything", false).is_some());
+    }
+
+    #[test]
+    fn what_is_not_modelled_builds_everything() {
+        for rules in [
+            "rule r { clusters[*].endpoint[ keys == /a/ ] !empty }",
+            "rule r { %nowhere exists }",
+            "rule r { clusters[ c | address exists ] !empty }",
+            "rule p(x) { %x exists }\nrule r { p(clusters) }",
+            "AWS::EKS::Cluster { Properties exists }",
+        ] {
+            assert!(proj(&[rules]).is_full(), "{rules}");
+        }
+    }
+}
