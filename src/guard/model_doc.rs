@@ -5,6 +5,7 @@
 //! documented in the README ("Guard rules").
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::analysis::{default_egress, Analysis};
@@ -45,18 +46,50 @@ fn list(span: Span, items: Vec<Rc<Val>>) -> Rc<Val> {
     at(span, Kind::List(items))
 }
 
-/// Adds `key` when the projection asks for it, and only then builds its
-/// value (with what the projection asks for under it).
-fn put(
-    e: &mut Entries,
-    p: &Proj,
-    span: Span,
-    key: &'static str,
-    value: impl FnOnce(&Proj) -> Rc<Val>,
-) {
-    if let Some(under) = p.child(key, e.is_empty()) {
-        let v = value(under);
-        e.push((Val::str(Some(span), key), v));
+/// A key's text and its one value.
+type SharedKey = (&'static str, Rc<Val>);
+
+/// What the document is built from, and how its keys are made.
+struct Builder<'a> {
+    model: &'a Model,
+    analysis: &'a Analysis,
+    /// In a projected document no rule can read a key's span (the
+    /// constructs that bind keys build the whole document), so each key is
+    /// made once and shared: half the values of the document.
+    shared_keys: Option<RefCell<Vec<SharedKey>>>,
+}
+
+impl Builder<'_> {
+    fn key(&self, span: Span, key: &'static str) -> Rc<Val> {
+        let Some(keys) = &self.shared_keys else {
+            return Val::str(Some(span), key);
+        };
+        let mut keys = keys.borrow_mut();
+        if let Some((_, v)) = keys
+            .iter()
+            .find(|(k, _)| std::ptr::eq(*k, key) || *k == key)
+        {
+            return Rc::clone(v);
+        }
+        let v = Val::str(None, key);
+        keys.push((key, Rc::clone(&v)));
+        v
+    }
+
+    /// Adds `key` when the projection asks for it, and only then builds
+    /// its value (with what the projection asks for under it).
+    fn put(
+        &self,
+        e: &mut Entries,
+        p: &Proj,
+        span: Span,
+        key: &'static str,
+        value: impl FnOnce(&Proj) -> Rc<Val>,
+    ) {
+        if let Some(under) = p.child(key, e.is_empty()) {
+            let v = value(under);
+            e.push((self.key(span, key), v));
+        }
     }
 }
 
@@ -90,6 +123,11 @@ pub fn build(model: &Model, analysis: &Analysis) -> Rc<Val> {
 /// Builds the parts of the model document that `p` asks for: the rest is
 /// left out, never built.
 pub fn build_projected(model: &Model, analysis: &Analysis, p: &Proj) -> Rc<Val> {
+    let d = &Builder {
+        model,
+        analysis,
+        shared_keys: (!p.is_full()).then(|| RefCell::new(Vec::new())),
+    };
     let root_span = model
         .clusters
         .first()
@@ -98,27 +136,27 @@ pub fn build_projected(model: &Model, analysis: &Analysis, p: &Proj) -> Rc<Val> 
         .unwrap_or_default();
     let rs = root_span;
     let mut root: Entries = Vec::new();
-    put(&mut root, p, rs, "clusters", |p| {
+    d.put(&mut root, p, rs, "clusters", |p| {
         let p = p.items();
         let clusters = model
             .clusters
             .iter()
             .enumerate()
-            .map(|(i, c)| cluster(model, analysis, ClusterId(i as u32), c, p))
+            .map(|(i, c)| cluster(d, ClusterId(i as u32), c, p))
             .collect();
         list(rs, clusters)
     });
-    put(&mut root, p, rs, "node_groups", |p| {
+    d.put(&mut root, p, rs, "node_groups", |p| {
         let p = p.items();
         let node_groups = model
             .node_groups
             .iter()
             .enumerate()
-            .map(|(i, ng)| node_group(model, analysis, i, ng, p))
+            .map(|(i, ng)| node_group(d, i, ng, p))
             .collect();
         list(rs, node_groups)
     });
-    put(&mut root, p, rs, "security_groups", |p| {
+    d.put(&mut root, p, rs, "security_groups", |p| {
         let p = p.items();
         // Which node groups and clusters carry each group, gathered once
         // rather than by a scan over every node group for every group.
@@ -144,12 +182,12 @@ pub fn build_projected(model: &Model, analysis: &Analysis, p: &Proj) -> Rc<Val> 
                     node_groups: on_nodes.get(i).map_or(&[], Vec::as_slice),
                     clusters: on_cp.get(i).map_or(&[], Vec::as_slice),
                 };
-                group(model, SgId(i as u32), carriers, p)
+                group(d, SgId(i as u32), carriers, p)
             })
             .collect();
         list(rs, groups)
     });
-    put(&mut root, p, rs, "vpc_endpoints", |p| {
+    d.put(&mut root, p, rs, "vpc_endpoints", |p| {
         let p = p.items();
         let endpoints = model
             .endpoints
@@ -157,8 +195,8 @@ pub fn build_projected(model: &Model, analysis: &Analysis, p: &Proj) -> Rc<Val> 
             .map(|ep| {
                 let sp = ep.span;
                 let mut e = Entries::with_capacity(2);
-                put(&mut e, p, sp, "address", |_| s(sp, &ep.address));
-                put(&mut e, p, sp, "service", |_| known_str(sp, &ep.service));
+                d.put(&mut e, p, sp, "address", |_| s(sp, &ep.address));
+                d.put(&mut e, p, sp, "service", |_| known_str(sp, &ep.service));
                 map(sp, e)
             })
             .collect();
@@ -167,18 +205,13 @@ pub fn build_projected(model: &Model, analysis: &Analysis, p: &Proj) -> Rc<Val> 
     map(rs, root)
 }
 
-fn node_group(
-    model: &Model,
-    analysis: &Analysis,
-    i: usize,
-    ng: &crate::model::NodeGroup,
-    p: &Proj,
-) -> Rc<Val> {
+fn node_group(d: &Builder, i: usize, ng: &crate::model::NodeGroup, p: &Proj) -> Rc<Val> {
+    let (model, analysis) = (d.model, d.analysis);
     let sp = ng.span;
     let mut e = Entries::with_capacity(7);
-    put(&mut e, p, sp, "address", |_| s(sp, &ng.address));
-    put(&mut e, p, sp, "name", |_| known_str(sp, &ng.name));
-    put(&mut e, p, sp, "kind", |_| {
+    d.put(&mut e, p, sp, "address", |_| s(sp, &ng.address));
+    d.put(&mut e, p, sp, "name", |_| known_str(sp, &ng.name));
+    d.put(&mut e, p, sp, "kind", |_| {
         word(
             sp,
             match ng.kind {
@@ -187,7 +220,7 @@ fn node_group(
             },
         )
     });
-    put(&mut e, p, sp, "cluster", |_| {
+    d.put(&mut e, p, sp, "cluster", |_| {
         analysis
             .cluster_of
             .get(i)
@@ -197,7 +230,7 @@ fn node_group(
             .map_or_else(|| null(sp), |c| s(sp, &c.address))
     });
     let membership = analysis.nodes.get(i);
-    put(&mut e, p, sp, "security_groups", |_| {
+    d.put(&mut e, p, sp, "security_groups", |_| {
         let groups = membership
             .map(|m| {
                 m.groups
@@ -208,17 +241,17 @@ fn node_group(
             .unwrap_or_default();
         list(sp, groups)
     });
-    put(&mut e, p, sp, "security_groups_complete", |_| {
+    d.put(&mut e, p, sp, "security_groups_complete", |_| {
         b(sp, membership.is_some_and(|m| m.complete))
     });
-    put(&mut e, p, sp, "remote_access", |p| {
+    d.put(&mut e, p, sp, "remote_access", |p| {
         match &ng.remote_access {
             None => null(sp),
             Some(ra) => {
                 let rs = ra.span;
                 let mut r = Entries::with_capacity(3);
-                put(&mut r, p, rs, "key_set", |_| known_bool(rs, &ra.key_set));
-                put(&mut r, p, rs, "source_security_groups", |_| {
+                d.put(&mut r, p, rs, "key_set", |_| known_bool(rs, &ra.key_set));
+                d.put(&mut r, p, rs, "source_security_groups", |_| {
                     let members = ra.source_groups.all_members();
                     list(
                         rs,
@@ -228,7 +261,7 @@ fn node_group(
                             .collect(),
                     )
                 });
-                put(&mut r, p, rs, "security_group", |_| {
+                d.put(&mut r, p, rs, "security_group", |_| {
                     ra.group
                         .and_then(|g| model.groups.get(g.index()))
                         .map_or_else(|| null(rs), |sg| s(rs, &sg.name))
@@ -247,12 +280,13 @@ fn known_str(span: Span, k: &Known<String>) -> Rc<Val> {
     }
 }
 
-fn cluster(model: &Model, analysis: &Analysis, id: ClusterId, c: &Cluster, p: &Proj) -> Rc<Val> {
+fn cluster(d: &Builder, id: ClusterId, c: &Cluster, p: &Proj) -> Rc<Val> {
+    let (model, analysis) = (d.model, d.analysis);
     let sp = c.span;
     let mut e = Entries::with_capacity(8);
-    put(&mut e, p, sp, "address", |_| s(sp, &c.address));
-    put(&mut e, p, sp, "name", |_| known_str(sp, &c.name));
-    put(&mut e, p, sp, "ip_family", |_| {
+    d.put(&mut e, p, sp, "address", |_| s(sp, &c.address));
+    d.put(&mut e, p, sp, "name", |_| known_str(sp, &c.name));
+    d.put(&mut e, p, sp, "ip_family", |_| {
         word(
             sp,
             match c.ip_family {
@@ -266,17 +300,17 @@ fn cluster(model: &Model, analysis: &Analysis, id: ClusterId, c: &Cluster, p: &P
     // defaults), with spans on the settings where written.
     let ep = &c.endpoint;
     let ep_span = ep.span.unwrap_or(sp);
-    put(&mut e, p, ep_span, "endpoint", |p| {
+    d.put(&mut e, p, ep_span, "endpoint", |p| {
         let mut en = Entries::with_capacity(5);
-        put(&mut en, p, ep_span, "public_access", |_| {
+        d.put(&mut en, p, ep_span, "public_access", |_| {
             known_bool(ep_span, &ep.public_access)
         });
-        put(&mut en, p, ep_span, "private_access", |_| {
+        d.put(&mut en, p, ep_span, "private_access", |_| {
             known_bool(ep_span, &ep.private_access)
         });
         let cidr_span = ep.cidrs_span.unwrap_or(ep_span);
         // No list written: EKS allows every address.
-        put(
+        d.put(
             &mut en,
             p,
             cidr_span,
@@ -289,10 +323,10 @@ fn cluster(model: &Model, analysis: &Analysis, id: ClusterId, c: &Cluster, p: &P
                 Some(_) => null(cidr_span),
             },
         );
-        put(&mut en, p, cidr_span, "public_access_cidrs_set", |_| {
+        d.put(&mut en, p, cidr_span, "public_access_cidrs_set", |_| {
             b(cidr_span, ep.public_access_cidrs.is_some())
         });
-        put(
+        d.put(
             &mut en,
             p,
             cidr_span,
@@ -306,7 +340,7 @@ fn cluster(model: &Model, analysis: &Analysis, id: ClusterId, c: &Cluster, p: &P
         map(ep_span, en)
     });
 
-    put(&mut e, p, sp, "security_groups", |_| {
+    d.put(&mut e, p, sp, "security_groups", |_| {
         let groups = analysis
             .control_plane
             .get(id.index())
@@ -319,13 +353,13 @@ fn cluster(model: &Model, analysis: &Analysis, id: ClusterId, c: &Cluster, p: &P
             .unwrap_or_default();
         list(sp, groups)
     });
-    put(&mut e, p, sp, "cluster_security_group", |_| {
+    d.put(&mut e, p, sp, "cluster_security_group", |_| {
         model
             .groups
             .get(c.cluster_sg.index())
             .map_or_else(|| null(sp), |g| s(sp, &g.name))
     });
-    put(&mut e, p, sp, "node_groups", |_| {
+    d.put(&mut e, p, sp, "node_groups", |_| {
         let ngs = analysis
             .node_groups_of(id)
             .filter_map(|g| model.node_groups.get(g.index()))
@@ -343,14 +377,15 @@ struct Carriers<'a> {
     clusters: &'a [usize],
 }
 
-fn group(model: &Model, id: SgId, carriers: Carriers, p: &Proj) -> Rc<Val> {
+fn group(d: &Builder, id: SgId, carriers: Carriers, p: &Proj) -> Rc<Val> {
+    let model = d.model;
     let Some(g) = model.groups.get(id.index()) else {
         return Val::lit(Kind::Null);
     };
     let sp = g.span;
     let mut e = Entries::with_capacity(9);
-    put(&mut e, p, sp, "name", |_| s(sp, &g.name));
-    put(&mut e, p, sp, "origin", |_| {
+    d.put(&mut e, p, sp, "name", |_| s(sp, &g.name));
+    d.put(&mut e, p, sp, "origin", |_| {
         let origin = match g.origin {
             GroupOrigin::Defined => "defined",
             GroupOrigin::EksClusterSg(_) => "eks-cluster-security-group",
@@ -359,10 +394,10 @@ fn group(model: &Model, id: SgId, carriers: Carriers, p: &Proj) -> Rc<Val> {
         };
         word(sp, origin)
     });
-    put(&mut e, p, sp, "rules_complete", |_| {
+    d.put(&mut e, p, sp, "rules_complete", |_| {
         b(sp, !g.rules_incomplete)
     });
-    put(&mut e, p, sp, "node_groups", |_| {
+    d.put(&mut e, p, sp, "node_groups", |_| {
         let on_nodes: Vec<Rc<Val>> = carriers
             .node_groups
             .iter()
@@ -371,7 +406,7 @@ fn group(model: &Model, id: SgId, carriers: Carriers, p: &Proj) -> Rc<Val> {
             .collect();
         list(sp, on_nodes)
     });
-    put(&mut e, p, sp, "clusters", |_| {
+    d.put(&mut e, p, sp, "clusters", |_| {
         let on_cp: Vec<Rc<Val>> = carriers
             .clusters
             .iter()
@@ -380,46 +415,47 @@ fn group(model: &Model, id: SgId, carriers: Carriers, p: &Proj) -> Rc<Val> {
             .collect();
         list(sp, on_cp)
     });
-    put(&mut e, p, sp, "tags", |p| {
+    d.put(&mut e, p, sp, "tags", |p| {
         let p = p.items();
         let tags = g
             .tags
             .iter()
             .map(|t| {
                 let mut te = Entries::with_capacity(2);
-                put(&mut te, p, t.span, "key", |_| known_str(t.span, &t.key));
-                put(&mut te, p, t.span, "value", |_| known_str(t.span, &t.value));
+                d.put(&mut te, p, t.span, "key", |_| known_str(t.span, &t.key));
+                d.put(&mut te, p, t.span, "value", |_| known_str(t.span, &t.value));
                 map(t.span, te)
             })
             .collect();
         list(sp, tags)
     });
-    put(&mut e, p, sp, "ingress", |p| {
+    d.put(&mut e, p, sp, "ingress", |p| {
         let p = p.items();
-        let ingress = g.ingress.iter().map(|r| rule(model, id, r, p)).collect();
+        let ingress = g.ingress.iter().map(|r| rule(d, id, r, p)).collect();
         list(sp, ingress)
     });
     // The effective egress: the group's own rules, then its format's
     // default, read in place rather than cloned.
     let egress_span = g.egress_span.unwrap_or(sp);
-    put(&mut e, p, egress_span, "egress", |p| {
+    d.put(&mut e, p, egress_span, "egress", |p| {
         let p = p.items();
         let defaults = default_egress(g);
         let egress = g
             .egress
             .iter()
             .chain(&defaults)
-            .map(|r| rule(model, id, r, p))
+            .map(|r| rule(d, id, r, p))
             .collect();
         list(egress_span, egress)
     });
     map(sp, e)
 }
 
-fn rule(model: &Model, owner: SgId, r: &SgRule, p: &Proj) -> Rc<Val> {
+fn rule(d: &Builder, owner: SgId, r: &SgRule, p: &Proj) -> Rc<Val> {
+    let model = d.model;
     let sp = r.span;
     let mut e = Entries::with_capacity(10);
-    put(&mut e, p, sp, "direction", |_| {
+    d.put(&mut e, p, sp, "direction", |_| {
         word(
             sp,
             match r.direction {
@@ -428,7 +464,7 @@ fn rule(model: &Model, owner: SgId, r: &SgRule, p: &Proj) -> Rc<Val> {
             },
         )
     });
-    put(&mut e, p, sp, "protocol", |_| match r.protocol {
+    d.put(&mut e, p, sp, "protocol", |_| match r.protocol {
         Protocol::All => word(sp, "all"),
         Protocol::Tcp => word(sp, "tcp"),
         Protocol::Udp => word(sp, "udp"),
@@ -438,9 +474,9 @@ fn rule(model: &Model, owner: SgId, r: &SgRule, p: &Proj) -> Rc<Val> {
         Protocol::Unknown => word(sp, "unknown"),
     });
     let port = |p: Option<i64>| p.map_or_else(|| null(sp), |v| at(sp, Kind::Int(v)));
-    put(&mut e, p, sp, "from_port", |_| port(r.ports.from));
-    put(&mut e, p, sp, "to_port", |_| port(r.ports.to));
-    put(&mut e, p, sp, "peer", |p| {
+    d.put(&mut e, p, sp, "from_port", |_| port(r.ports.from));
+    d.put(&mut e, p, sp, "to_port", |_| port(r.ports.to));
+    d.put(&mut e, p, sp, "peer", |p| {
         let mut peer = Entries::with_capacity(3);
         let kind = match &r.peer {
             Peer::Cidr(_) => "cidr",
@@ -449,12 +485,12 @@ fn rule(model: &Model, owner: SgId, r: &SgRule, p: &Proj) -> Rc<Val> {
             Peer::SelfRef => "self",
             Peer::Unknown => "unknown",
         };
-        put(&mut peer, p, sp, "kind", |_| word(sp, kind));
-        put(&mut peer, p, sp, "cidr", |_| match &r.peer {
+        d.put(&mut peer, p, sp, "kind", |_| word(sp, kind));
+        d.put(&mut peer, p, sp, "cidr", |_| match &r.peer {
             Peer::Cidr(net) => s(sp, net.to_string()),
             _ => null(sp),
         });
-        put(&mut peer, p, sp, "security_group", |_| {
+        d.put(&mut peer, p, sp, "security_group", |_| {
             let group = match &r.peer {
                 Peer::PrefixList(p) => Some(p.clone()),
                 Peer::Group(g) => Some(group_name(model, g)),
@@ -465,12 +501,12 @@ fn rule(model: &Model, owner: SgId, r: &SgRule, p: &Proj) -> Rc<Val> {
         });
         map(sp, peer)
     });
-    put(&mut e, p, sp, "world", |_| b(sp, r.peer.is_world()));
-    put(&mut e, p, sp, "conditional", |_| {
+    d.put(&mut e, p, sp, "world", |_| b(sp, r.peer.is_world()));
+    d.put(&mut e, p, sp, "conditional", |_| {
         b(sp, r.presence == Presence::Conditional)
     });
-    put(&mut e, p, sp, "implicit", |_| b(sp, r.implicit));
-    put(&mut e, p, sp, "description", |_| {
+    d.put(&mut e, p, sp, "implicit", |_| b(sp, r.implicit));
+    d.put(&mut e, p, sp, "description", |_| {
         r.description
             .as_ref()
             .map_or_else(|| null(sp), |d| s(sp, d))
