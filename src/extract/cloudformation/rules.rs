@@ -53,6 +53,8 @@ impl<'a> Template<'a> {
             sg.default_egress = DefaultEgress::AllowAll;
             declared.push((res.id, model.add_group(sg)));
         }
+        self.group_ids
+            .extend(declared.iter().map(|&(res, id)| (id, res)));
         self.groups.extend(declared);
     }
 
@@ -193,7 +195,7 @@ impl<'a> Template<'a> {
 
     /// The `GroupName` of a group defined in the template.
     fn group_name_of(&self, id: SgId) -> Option<String> {
-        let (res, _) = self.groups.iter().find(|(_, &g)| g == id)?;
+        let res = self.group_ids.get(&id)?;
         let name = self.resource(res)?.prop("GroupName")?;
         self.eval(name).as_str().map(str::to_string)
     }

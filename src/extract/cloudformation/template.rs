@@ -78,6 +78,8 @@ pub(super) struct Template<'a> {
     pub mappings: Option<&'a Node>,
     /// `AWS::EC2::SecurityGroup` logical ID → its group.
     pub groups: HashMap<&'a str, SgId>,
+    /// The other way round: a group's logical ID.
+    pub group_ids: HashMap<SgId, &'a str>,
     /// `AWS::EKS::Cluster` logical ID → its cluster and implicit group.
     pub clusters: HashMap<&'a str, ClusterSlot>,
     /// Recursion guard for the evaluator (names that refer to each other).
@@ -121,6 +123,7 @@ impl<'a> Template<'a> {
             params,
             mappings: doc.get("Mappings"),
             groups: HashMap::new(),
+            group_ids: HashMap::new(),
             clusters: HashMap::new(),
             depth: Cell::new(0),
         }
