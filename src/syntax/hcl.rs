@@ -60,7 +60,7 @@ pub fn parse(file: FileId, text: &str, limits: Limits) -> Result<Node, ParseErro
         text,
         max_depth: limits.max_depth.saturating_mul(2).saturating_add(64),
     };
-    Ok(conv.body(&body, Span::new(file, 0, text.len()), 0))
+    Ok(conv.file_body(body, Span::new(file, 0, text.len())))
 }
 
 /// The expression an object key was written as, when it is not an
@@ -291,22 +291,36 @@ impl Converter<'_> {
     }
 
     fn body(&self, body: &Body, span: Span, depth: usize) -> Node {
+        let entries = body
+            .iter()
+            .map(|s| self.structure(s, span, depth))
+            .collect();
+        Node::new(span, Value::Map(entries))
+    }
+
+    /// The file's body, each top-level block freed once converted, so that
+    /// the parser's tree and ours are not both whole at once.
+    fn file_body(&self, body: Body, span: Span) -> Node {
         let mut entries = Vec::with_capacity(body.len());
-        for structure in body.iter() {
-            match structure {
-                Structure::Attribute(attr) => {
-                    let attr_span = self.span(attr.span(), span);
-                    let key_span = self.span(attr.key.span(), attr_span);
-                    entries.push(Entry {
-                        key: attr.key.as_str().to_string(),
-                        key_span,
-                        value: self.expr(&attr.value, attr_span, depth + 1),
-                    });
-                }
-                Structure::Block(block) => entries.push(self.block(block, span, depth + 1)),
-            }
+        for structure in body {
+            entries.push(self.structure(&structure, span, 0));
         }
         Node::new(span, Value::Map(entries))
+    }
+
+    fn structure(&self, structure: &Structure, span: Span, depth: usize) -> Entry {
+        match structure {
+            Structure::Attribute(attr) => {
+                let attr_span = self.span(attr.span(), span);
+                let key_span = self.span(attr.key.span(), attr_span);
+                Entry {
+                    key: attr.key.as_str().to_string(),
+                    key_span,
+                    value: self.expr(&attr.value, attr_span, depth + 1),
+                }
+            }
+            Structure::Block(block) => self.block(block, span, depth + 1),
+        }
     }
 
     fn block(&self, block: &Block, parent: Span, depth: usize) -> Entry {
