@@ -125,11 +125,11 @@ row() {
       [ -x "$cfn_guard" ] || skip="skipped: run bench/run.sh --install-peers" ;;
   esac
 
-  local t_ours=() m_ours=() t_floor=() t_peer=() r t m rc
+  local t_ours=() m_ours=() t_floor=() m_floor=() t_peer=() r t m rc
   for r in $(seq "$runs"); do
     read -r t m rc < <(once "$floor" "${inputs[@]}")
     [ "$r" -eq 1 ] && check_status parse_only "$rc" 0
-    t_floor+=("$t")
+    t_floor+=("$t"); m_floor+=("$m")
     read -r t m rc < <(once "${ours[@]}")
     [ "$r" -eq 1 ] && check_status "eks-sg-lint $mode" "$rc" "$ours_ok"
     t_ours+=("$t"); m_ours+=("$m")
@@ -140,21 +140,22 @@ row() {
     fi
   done
 
-  local to tf mo big tp=""
+  local to tf mo mf big tp=""
   to=$(printf '%s\n' "${t_ours[@]}" | median)
   tf=$(printf '%s\n' "${t_floor[@]}" | median)
   mo=$(printf '%s\n' "${m_ours[@]}" | maximum)
+  mf=$(printf '%s\n' "${m_floor[@]}" | maximum)
   big=$(largest "${inputs[@]}")
   [ ${#t_peer[@]} -gt 0 ] && tp=$(printf '%s\n' "${t_peer[@]}" | median)
-  awk -v l="$label" -v to="$to" -v tf="$tf" -v mo="$mo" -v big="$big" -v tp="$tp" \
+  awk -v l="$label" -v to="$to" -v tf="$tf" -v mo="$mo" -v mf="$mf" -v big="$big" -v tp="$tp" \
       -v pn="$peer_name" -v skip="$skip" -v np="${#t_peer[@]}" 'BEGIN {
-    mib = mo / 1024; bigm = big / 1048576
+    mib = mo / 1024; fmib = mf / 1024; bigm = big / 1048576
     memr = (bigm >= 1) ? sprintf("%.2fx", mib / bigm) : "n/a (< 1 MiB)"
     if (pn == "") { pt = "—"; ps = "—" }
     else if (skip != "") { pt = pn ": " skip; ps = "—" }
     else { pt = sprintf("%s: %.2f s (%d runs)", pn, tp, np); ps = sprintf("%.0fx", tp / to) }
-    printf "| %s | %.3f s | %.3f s | %.2fx | %.1f MiB | %.2f MiB | %s | %s | %s |\n",
-      l, to, tf, to / tf, mib, bigm, memr, pt, ps
+    printf "| %s | %.3f s | %.3f s | %.2fx | %.1f MiB | %.1f MiB | %.2f MiB | %s | %s | %s |\n",
+      l, to, tf, to / tf, mib, fmib, bigm, memr, pt, ps
   }'
 }
 
@@ -163,8 +164,8 @@ out="$work/table.md"
 {
   echo "eks-sg-lint $("$bin" --version | awk '{print $2}') ($(git rev-parse --short HEAD 2>/dev/null || echo unknown)), $(date -u '+%Y-%m-%d %H:%M UTC'), $(machine); median of $runs runs (peers: $peer_runs), tools taking turns in each run"
   echo
-  echo "| input | eks-sg-lint time | parse-only time | ratio | eks-sg-lint peak | largest input | memory ratio | peer time | speed-up vs peer |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| input | eks-sg-lint time | parse-only time | ratio | eks-sg-lint peak | parse-only peak | largest input | memory ratio | peer time | speed-up vs peer |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
 } > "$out"
 cat "$out"
 emit() { tee -a "$out"; }
@@ -172,7 +173,7 @@ emit() { tee -a "$out"; }
 if [ -d "$corpus" ]; then
   row "shared corpus ($(grep -c . "$corpus/MANIFEST.txt") files)" check none "$corpus" | emit
 else
-  echo "| shared corpus | skipped: ../shared is absent | | | | | | | |" | emit
+  echo "| shared corpus | skipped: ../shared is absent | | | | | | | | |" | emit
 fi
 row "10,000 generated files (CloudFormation YAML, CDK JSON, Terraform, eksctl)" check none "$work/mix" | emit
 row "CloudFormation YAML, $(mb "$(stat -c %s "$work/large.yaml")")" check none "$work/large.yaml" | emit
