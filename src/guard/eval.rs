@@ -1233,6 +1233,17 @@ fn capitalized(w: &str) -> String {
     }
 }
 
+/// A key's words in lower case joined by `_` (its snake_case spelling): a
+/// key and each of its [`case_variants`] that is in lower snake_case have
+/// this same form.
+pub(super) fn canonical_key(key: &str) -> String {
+    words(key)
+        .iter()
+        .map(|x| x.to_lowercase())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
 /// A key in camelCase, PascalCase, kebab-case, snake_case, Title Case and
 /// Train-Case, the spellings cfn-guard tries for a missing key.
 pub(super) fn case_variants(key: &str) -> Vec<String> {

@@ -4,8 +4,8 @@
 //! rule; the rules shipped with the tool read a dozen of its keys. Building
 //! the rest costs most of the time and memory the Guard rules take on a
 //! large scan, so the document is built through a [`Proj`]: the keys the
-//! queries name (and their letter-case variants, which the evaluator tries
-//! when a key is missing), the whole value wherever a clause compares,
+//! queries name (in any of the spellings the evaluator tries when a key is
+//! missing), the whole value wherever a clause compares,
 //! renders or counts it, and the first entry of a map whose emptiness is
 //! all that is asked (`!empty`, `exists`).
 //!
@@ -17,9 +17,10 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::ast::{Block, Clause, Conjunction, Let, LetValue, Op, Part, Query, RulesFile};
-use super::eval::case_variants;
+use super::eval::canonical_key;
 
 /// The part of a document to build at one position.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -30,11 +31,11 @@ pub struct Proj {
     /// so that its emptiness stays what it is.
     keep_first: bool,
     /// The keys asked for, with what to build under each.
-    fields: Vec<(String, Proj)>,
+    fields: Vec<(String, Arc<Proj>)>,
     /// What to build under every key (a query walked all of a map's values).
-    any: Option<Box<Proj>>,
+    any: Option<Arc<Proj>>,
     /// What to build for each item of a list here.
-    items: Option<Box<Proj>>,
+    items: Option<Arc<Proj>>,
 }
 
 static FULL: Proj = Proj {
@@ -65,7 +66,9 @@ impl Proj {
 
     /// What to build under `key` of a map at this position, or `None` when
     /// the key can be left out. `first` says whether the entry would be the
-    /// map's first.
+    /// map's first. Keys are matched in snake_case, the spelling of every
+    /// key of the model document (queries may use any spelling the
+    /// evaluator accepts).
     pub fn child(&self, key: &str, first: bool) -> Option<&Proj> {
         if self.full {
             return Some(&FULL);
@@ -98,17 +101,26 @@ impl Proj {
                 return Proj::full();
             }
         }
-        a.proj(&[ROOT])
+        let mut memo = HashMap::new();
+        match a.proj(vec![ROOT], &mut memo) {
+            Some(p) => Arc::unwrap_or_clone(p),
+            None => Proj::full(),
+        }
     }
 }
 
 const ROOT: usize = 0;
-/// Deeper nesting than this is not followed: the projection is then full.
+/// Deeper nesting than this (of rules or of positions) is not followed: the
+/// projection is then full.
 const MAX_DEPTH: u32 = 200;
+/// More positions than this are not followed either.
+const MAX_NODES: usize = 20_000;
 
 /// A position in the document while the rules are read.
 #[derive(Debug, Default)]
 struct Node {
+    /// Steps from the root.
+    depth: u32,
     full: bool,
     keep_first: bool,
     fields: HashMap<String, usize>,
@@ -285,12 +297,26 @@ impl Analyzer {
         if let Some(&c) = self.nodes.get(n).and_then(|node| node.fields.get(key)) {
             return c;
         }
-        let c = self.nodes.len();
-        self.nodes.push(Node::default());
+        let c = self.new_node(n);
         if let Some(node) = self.nodes.get_mut(n) {
             node.fields.insert(key.to_string(), c);
         }
         c
+    }
+
+    /// A position below `parent`. Past a bound on their number or depth
+    /// (a rules file written to make this analysis expensive) the
+    /// projection gives up and the whole document is built.
+    fn new_node(&mut self, parent: usize) -> usize {
+        let depth = self.nodes.get(parent).map_or(0, |p| p.depth) + 1;
+        if depth > MAX_DEPTH || self.nodes.len() >= MAX_NODES {
+            self.gave_up = true;
+        }
+        self.nodes.push(Node {
+            depth,
+            ..Node::default()
+        });
+        self.nodes.len() - 1
     }
 
     /// The position of every value of a map at `n` (`items: false`) or of
@@ -306,8 +332,7 @@ impl Analyzer {
         if let Some(c) = self.nodes.get_mut(n).and_then(|node| *slot(node, items)) {
             return c;
         }
-        let c = self.nodes.len();
-        self.nodes.push(Node::default());
+        let c = self.new_node(n);
         if let Some(node) = self.nodes.get_mut(n) {
             *slot(node, items) = Some(c);
         }
@@ -359,15 +384,11 @@ impl Analyzer {
                 // An index reads a list's items only.
                 Part::Index(_) => self.step(&at, false, true, false),
                 Part::Key(key) if key.parse::<i64>().is_ok() => self.step(&at, false, true, false),
+                // The key and the spellings the evaluator tries when it is
+                // missing: one position, under the key's snake_case form.
                 Part::Key(key) => {
-                    let mut out = Vec::new();
-                    for &n in &at {
-                        out.push(self.child(n, key));
-                        for v in case_variants(key) {
-                            out.push(self.child(n, &v));
-                        }
-                    }
-                    out
+                    let key = canonical_key(key);
+                    at.iter().map(|&n| self.child(n, &key)).collect()
                 }
                 Part::AllValues(None) => self.step(&at, true, true, true),
                 // A filter tests a list's items, a map's values, or the
@@ -402,51 +423,81 @@ impl Analyzer {
                     Vec::new()
                 }
             };
+            // A position reached twice is one position.
+            at.sort_unstable();
+            at.dedup();
         }
-        at.sort_unstable();
-        at.dedup();
         at
     }
 
-    /// The projection of the union of `ids`.
-    fn proj(&self, ids: &[usize]) -> Proj {
-        let nodes: Vec<&Node> = ids.iter().filter_map(|&i| self.nodes.get(i)).collect();
-        if nodes.iter().any(|n| n.full) {
-            return Proj::full();
+    /// The projection of the union of `ids`, each union worked out once
+    /// (the projection is a graph: positions reached by several paths share
+    /// it); `None` past [`MAX_NODES`] unions.
+    fn proj(&self, mut ids: Vec<usize>, memo: &mut Memo) -> Option<Arc<Proj>> {
+        ids.sort_unstable();
+        ids.dedup();
+        if let Some(p) = memo.get(&ids) {
+            return Some(Arc::clone(p));
         }
-        let any: Vec<usize> = nodes.iter().filter_map(|n| n.any).collect();
-        let items: Vec<usize> = nodes.iter().filter_map(|n| n.items).collect();
-        let mut keys: Vec<&str> = nodes
-            .iter()
-            .flat_map(|n| n.fields.keys().map(String::as_str))
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
-        let fields = keys
-            .into_iter()
-            .map(|k| {
+        if memo.len() >= MAX_NODES {
+            return None;
+        }
+        let nodes: Vec<&Node> = ids.iter().filter_map(|&i| self.nodes.get(i)).collect();
+        let p = if nodes.iter().any(|n| n.full) {
+            Arc::new(Proj::full())
+        } else {
+            let any: Vec<usize> = nodes.iter().filter_map(|n| n.any).collect();
+            let items: Vec<usize> = nodes.iter().filter_map(|n| n.items).collect();
+            let mut keys: Vec<&str> = nodes
+                .iter()
+                .flat_map(|n| n.fields.keys().map(String::as_str))
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            let mut fields = Vec::with_capacity(keys.len());
+            for k in keys {
                 let mut under: Vec<usize> = nodes
                     .iter()
                     .filter_map(|n| n.fields.get(k).copied())
                     .collect();
                 under.extend(&any);
-                (k.to_string(), self.proj(&under))
+                fields.push((k.to_string(), self.proj(under, memo)?));
+            }
+            let any = match any.is_empty() {
+                true => None,
+                false => Some(self.proj(any, memo)?),
+            };
+            let items = match items.is_empty() {
+                true => None,
+                false => Some(self.proj(items, memo)?),
+            };
+            Arc::new(Proj {
+                full: false,
+                keep_first: nodes.iter().any(|n| n.keep_first),
+                fields,
+                any,
+                items,
             })
-            .collect();
-        Proj {
-            full: false,
-            keep_first: nodes.iter().any(|n| n.keep_first),
-            fields,
-            any: (!any.is_empty()).then(|| Box::new(self.proj(&any))),
-            items: (!items.is_empty()).then(|| Box::new(self.proj(&items))),
-        }
+        };
+        memo.insert(ids, Arc::clone(&p));
+        Some(p)
     }
 }
+
+/// Projections already worked out, by the positions they unite.
+type Memo = HashMap<Vec<usize>, Arc<Proj>>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::guard::parser;
+
+    /// Lower-case ASCII words of letters joined by single underscores.
+    fn snake_case(k: &str) -> bool {
+        !k.is_empty()
+            && k.split('_')
+                .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+    }
 
     fn proj(rules: &[&str]) -> Proj {
         let files: Vec<RulesFile> = rules
@@ -500,6 +551,98 @@ mod tests {
         let ep = p.child("clusters", false).unwrap().items();
         let ep = ep.child("endpoint", false).unwrap();
         assert!(ep.child("anything", false).is_some());
+    }
+
+    #[test]
+    fn every_spelling_of_a_key_finds_it() {
+        for rules in [
+            "rule r { Clusters[*].Endpoint.PublicAccess == true }",
+            "rule r { clusters[*].endpoint.publicAccess == true }",
+            "rule r { clusters[*].endpoint.'public-access' == true }",
+            "rule r { clusters[*].endpoint.'Public Access' == true }",
+        ] {
+            let p = proj(&[rules]);
+            let ep = p.child("clusters", false).unwrap().items();
+            let ep = ep.child("endpoint", false).expect(rules);
+            assert!(ep.child("public_access", false).is_some(), "{rules}");
+            assert!(ep.child("private_access", false).is_none(), "{rules}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A query key reaches a snake_case key of letters (the model
+        /// document's spelling) through the evaluator's spellings only if
+        /// that key is the query key's canonical form.
+        #[test]
+        fn a_spelling_in_snake_case_is_the_canonical_form(key in "[A-Za-z0-9 _.:-]{0,24}") {
+            let canonical = crate::guard::eval::canonical_key(&key);
+            for v in crate::guard::eval::case_variants(&key).into_iter().chain([key.clone()]) {
+                if snake_case(&v) {
+                    proptest::prop_assert_eq!(&canonical, &v);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_model_document_spells_every_key_in_snake_case() {
+        use crate::guard::value::Kind;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/examples");
+        let scan = crate::pipeline::scan(&[dir], &Default::default(), &|_| false);
+        let analysis = crate::analysis::Analysis::new(&scan.model);
+        let doc = crate::guard::model_doc::build(&scan.model, &analysis);
+        let mut stack = vec![doc];
+        let mut keys = 0;
+        while let Some(v) = stack.pop() {
+            match &v.kind {
+                Kind::Map(entries) => {
+                    for (k, v) in entries {
+                        let k = k.as_str().unwrap_or("");
+                        assert!(snake_case(k), "{k}");
+                        assert_eq!(crate::guard::eval::canonical_key(k), k);
+                        keys += 1;
+                        stack.push(std::rc::Rc::clone(v));
+                    }
+                }
+                Kind::List(items) => stack.extend(items.iter().cloned()),
+                _ => {}
+            }
+        }
+        assert!(keys > 100, "{keys}");
+    }
+
+    #[test]
+    fn rules_written_to_be_expensive_build_everything() {
+        let long = format!("rule r {{ clusters{} exists }}", ".a".repeat(50_000));
+        let wide = format!("rule r {{ clusters{} exists }}", "[*]".repeat(300));
+        let spelled = format!(
+            "rule r {{ {} exists }}",
+            vec!["PublicAccessCidrsOpenToWorld"; 500].join(".")
+        );
+        for rules in [long, wide] {
+            assert!(proj(&[&rules]).is_full());
+        }
+        // Steps that may or may not walk a list do not multiply positions.
+        let walks = format!("rule r {{ clusters{} exists }}", "[*]".repeat(100));
+        assert!(!proj(&[&walks]).is_full());
+        // Positions reached by many paths (`*` then keys, at every depth)
+        // are worked out once, not once per path.
+        let mut paths = Vec::new();
+        for depth in 1..12 {
+            for key in ["a", "b"] {
+                paths.push(format!("x{}.{key} exists", ".*".repeat(depth)));
+            }
+        }
+        let paths = format!("rule r {{\n{}\n}}", paths.join("\n"));
+        let p = proj(&[&paths]);
+        assert!(!p.is_full());
+        assert!(p
+            .child("x", false)
+            .is_some_and(|x| x.child("a", false).is_some()));
+        // Spellings do not multiply positions: one per step.
+        assert!(proj(&[&spelled]).is_full(), "deeper than the bound");
+        let ok = vec!["PublicAccessCidrs"; 50].join(".");
+        assert!(!proj(&[&format!("rule r {{ {ok} exists }}")]).is_full());
     }
 
     #[test]
