@@ -554,8 +554,10 @@ fn clean_message(message: &str) -> String {
 /// What the pre-scan is inside of.
 #[derive(Debug, Clone, PartialEq)]
 enum Frame {
-    /// `(`, `[` or `{` in expression or structure context.
+    /// `(` or `{` in expression or structure context.
     Bracket,
+    /// `[` in expression context.
+    Square,
     /// `${` or `%{` inside a string or heredoc.
     Interpolation,
     /// A quoted string.
@@ -567,10 +569,19 @@ enum Frame {
 /// Rejects text whose brackets nest deeper than `max_depth`, without
 /// recursion. Strings, comments and heredocs are skipped approximately; the
 /// parser has the final word on everything but depth.
+/// How deep `[` may nest. hcl-edit backtracks at each `[` of an expression
+/// such as `a < b < c[...` or `a + b * c[...` whose inside fails to parse,
+/// so its time doubles with each level (20 levels: seconds; 40: hours). Real
+/// Terraform nests them three deep at most (the corpus); 12 levels cost a
+/// few milliseconds at worst.
+const MAX_SQUARE_NESTING: usize = 12;
+
 fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), ParseError> {
     let bytes = text.as_bytes();
     let mut stack: Vec<Frame> = Vec::new();
     let mut depth = 0usize;
+    // Open `[`, bounded on their own: see MAX_SQUARE_NESTING.
+    let mut squares = 0usize;
     let mut i = 0usize;
     let too_deep = |at: usize| {
         ParseError::new(
@@ -647,15 +658,31 @@ fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), Parse
                     i += 1;
                 }
                 b'(' | b'[' | b'{' => {
-                    stack.push(Frame::Bracket);
+                    if b == b'[' {
+                        squares += 1;
+                        if squares > MAX_SQUARE_NESTING {
+                            return Err(ParseError::new(
+                                Span::new(file, i, i + 1),
+                                format!(
+                                    "`[` nested deeper than {MAX_SQUARE_NESTING} levels: not parsed, as \
+                                     the HCL parser's time can double with each level"
+                                ),
+                            ));
+                        }
+                        stack.push(Frame::Square);
+                    } else {
+                        stack.push(Frame::Bracket);
+                    }
                     depth += 1;
                     if depth > max_depth {
                         return Err(too_deep(i));
                     }
                 }
                 b')' | b']' | b'}' => match stack.last() {
-                    Some(Frame::Bracket) | Some(Frame::Interpolation) => {
-                        stack.pop();
+                    Some(Frame::Bracket) | Some(Frame::Square) | Some(Frame::Interpolation) => {
+                        if let Some(Frame::Square) = stack.pop() {
+                            squares = squares.saturating_sub(1);
+                        }
                         depth = depth.saturating_sub(1);
                     }
                     _ => {}
@@ -949,8 +976,35 @@ v = upper([1][0])
         let text = format!("x = {}1{}", "[".repeat(200), "]".repeat(200));
         assert!(parse(F, &text, Limits::default()).is_err());
         // Shallow nesting passes.
-        let text = format!("x = {}1{}", "[".repeat(20), "]".repeat(20));
+        let text = format!("x = {}1{}", "(".repeat(20), ")".repeat(20));
         parse_ok(&text);
+    }
+
+    #[test]
+    fn square_brackets_nest_twelve_deep_at_most() {
+        let text = format!("x = {}1{}", "[".repeat(12), "]".repeat(12));
+        parse_ok(&text);
+        // Closed ones do not count, nor those in strings and comments.
+        parse_ok(&format!(
+            "x = {}\ny = \"{}\" # {}\n",
+            "[1]".repeat(30),
+            "[".repeat(30),
+            "[".repeat(30)
+        ));
+        // The 13th open `[`, where hcl-edit would backtrack exponentially
+        // on `a < b < c[...` that fails inside.
+        let text = format!("x = {}d!\n", "a < b < c[".repeat(40));
+        let err = parse(F, &text, Limits::default()).unwrap_err();
+        assert!(
+            err.message.starts_with("`[` nested deeper than 12 levels"),
+            "{err:?}"
+        );
+        let thirteenth = text.match_indices('[').nth(12).map(|(i, _)| i).unwrap();
+        assert_eq!(err.span.start as usize, thirteenth);
+        // The same in a `.tf.json` template: kept as text, not parsed.
+        let template = format!("${{{}d!}}", "a < b < c[".repeat(40));
+        let node = json_string_value(&template, Span::new(F, 0, 1));
+        assert!(matches!(node.value, Value::Expr(_)), "{node:?}");
     }
 
     #[test]

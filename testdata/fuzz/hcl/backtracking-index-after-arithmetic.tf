@@ -1,0 +1,1 @@
+e=a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[a+b*c[d!

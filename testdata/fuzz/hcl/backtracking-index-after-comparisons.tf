@@ -1,0 +1,2 @@
+e=a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[a<b<c[d!c
+}
