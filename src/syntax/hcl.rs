@@ -968,12 +968,15 @@ v = upper([1][0])
         for open in ["[", "(", "{", "a {\n"] {
             let text = format!("x = {}", open.repeat(100_000));
             let err = parse(F, &text, Limits::default()).unwrap_err();
-            assert!(err.message.contains("nesting"), "{err:?}");
+            assert!(
+                err.message.contains("nesting") || err.message.contains("nested"),
+                "{err:?}"
+            );
         }
         let text = format!("x = \"{}\"", "${\"".repeat(100_000));
         assert!(parse(F, &text, Limits::default()).is_err());
         // Within the pre-scan's limit but beyond hcl-edit's own: still an error.
-        let text = format!("x = {}1{}", "[".repeat(200), "]".repeat(200));
+        let text = format!("x = {}1{}", "(".repeat(200), ")".repeat(200));
         assert!(parse(F, &text, Limits::default()).is_err());
         // Shallow nesting passes.
         let text = format!("x = {}1{}", "(".repeat(20), ")".repeat(20));
