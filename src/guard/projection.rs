@@ -5,15 +5,16 @@
 //! the rest costs most of the time and memory the Guard rules take on a
 //! large scan, so the document is built through a [`Proj`]: the keys the
 //! queries name (in any of the spellings the evaluator tries when a key is
-//! missing), the whole value wherever a clause compares,
-//! renders or counts it, and the first entry of a map whose emptiness is
-//! all that is asked (`!empty`, `exists`).
+//! missing), the whole value wherever a clause compares, renders or counts
+//! it, and the first entry of a map whose emptiness is all that is asked
+//! (`!empty`, `exists`). The items of a list and the values of a map, for
+//! the steps that walk them (`[*]`, filters, `*`), are positions of their
+//! own.
 //!
 //! The analysis is conservative: a construct whose reach it does not model
 //! (parameterized rules, type blocks, captured keys, an undefined variable)
-//! makes the projection [`Proj::full`], and the evaluator sees the whole
-//! document. Lists leave the path unchanged: their items are read at the
-//! same position as the list.
+//! or a rules file past its bounds makes the projection [`Proj::full`], and
+//! the evaluator sees the whole document.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
