@@ -65,10 +65,7 @@ impl Builder<'_> {
             return Val::str(Some(span), key);
         };
         let mut keys = keys.borrow_mut();
-        if let Some((_, v)) = keys
-            .iter()
-            .find(|(k, _)| std::ptr::eq(*k, key) || *k == key)
-        {
+        if let Some((_, v)) = keys.iter().find(|(k, _)| *k == key) {
             return Rc::clone(v);
         }
         let v = Val::str(None, key);
@@ -103,6 +100,17 @@ fn known_bool(span: Span, k: &Known<bool>) -> Rc<Val> {
         Known::Value(v) => b(span, *v),
         Known::OneOf(_) | Known::Unknown => null(span),
     }
+}
+
+/// A list of the names of `groups`.
+fn group_names(model: &Model, span: Span, groups: &[GroupRef]) -> Rc<Val> {
+    list(
+        span,
+        groups
+            .iter()
+            .map(|g| s(span, group_name(model, g)))
+            .collect(),
+    )
 }
 
 fn group_name(model: &Model, g: &GroupRef) -> String {
@@ -231,15 +239,7 @@ fn node_group(d: &Builder, i: usize, ng: &crate::model::NodeGroup, p: &Proj) -> 
     });
     let membership = analysis.nodes.get(i);
     d.put(&mut e, p, sp, "security_groups", |_| {
-        let groups = membership
-            .map(|m| {
-                m.groups
-                    .iter()
-                    .map(|g| s(sp, group_name(model, g)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        list(sp, groups)
+        group_names(model, sp, membership.map_or(&[][..], |m| &m.groups))
     });
     d.put(&mut e, p, sp, "security_groups_complete", |_| {
         b(sp, membership.is_some_and(|m| m.complete))
@@ -252,14 +252,7 @@ fn node_group(d: &Builder, i: usize, ng: &crate::model::NodeGroup, p: &Proj) -> 
                 let mut r = Entries::with_capacity(3);
                 d.put(&mut r, p, rs, "key_set", |_| known_bool(rs, &ra.key_set));
                 d.put(&mut r, p, rs, "source_security_groups", |_| {
-                    let members = ra.source_groups.all_members();
-                    list(
-                        rs,
-                        members
-                            .iter()
-                            .map(|g| s(rs, group_name(model, g)))
-                            .collect(),
-                    )
+                    group_names(model, rs, &ra.source_groups.all_members())
                 });
                 d.put(&mut r, p, rs, "security_group", |_| {
                     ra.group
@@ -341,17 +334,8 @@ fn cluster(d: &Builder, id: ClusterId, c: &Cluster, p: &Proj) -> Rc<Val> {
     });
 
     d.put(&mut e, p, sp, "security_groups", |_| {
-        let groups = analysis
-            .control_plane
-            .get(id.index())
-            .map(|m| {
-                m.groups
-                    .iter()
-                    .map(|g| s(sp, group_name(model, g)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        list(sp, groups)
+        let cp = analysis.control_plane.get(id.index());
+        group_names(model, sp, cp.map_or(&[][..], |m| &m.groups))
     });
     d.put(&mut e, p, sp, "cluster_security_group", |_| {
         model
