@@ -30,7 +30,8 @@
 //!
 //! Depth: the text is pre-scanned for bracket nesting before `hcl-edit`
 //! (which recurses) sees it, so hostile nesting is a parse error rather than
-//! a stack overflow.
+//! a stack overflow, and nesting that would make `hcl-edit`'s time double
+//! with each level (see `MAX_CHAINED_NESTING`) is one rather than a hang.
 
 use std::ops::Range;
 
@@ -552,12 +553,13 @@ fn clean_message(message: &str) -> String {
 }
 
 /// What the pre-scan is inside of.
+/// What the nesting scan is inside.
 #[derive(Debug, Clone, PartialEq)]
-enum Frame {
-    /// `(` or `{` in expression or structure context.
+enum Kind {
+    /// The file's body.
+    Root,
+    /// `(`, `[` or `{` in expression or structure context.
     Bracket,
-    /// `[` in expression context.
-    Square,
     /// `${` or `%{` inside a string or heredoc.
     Interpolation,
     /// A quoted string.
@@ -566,62 +568,91 @@ enum Frame {
     Heredoc(String),
 }
 
-/// Rejects text whose brackets nest deeper than `max_depth`, without
-/// recursion. Strings, comments and heredocs are skipped approximately; the
-/// parser has the final word on everything but depth.
-/// How deep `[` may nest. hcl-edit backtracks at each `[` of an expression
-/// such as `a < b < c[...` or `a + b * c[...` whose inside fails to parse,
-/// so its time doubles with each level (20 levels: seconds; 40: hours). Real
-/// Terraform nests them three deep at most (the corpus); 12 levels cost a
-/// few milliseconds at worst.
-const MAX_SQUARE_NESTING: usize = 12;
+/// One level of the nesting scan.
+#[derive(Debug)]
+struct Frame {
+    kind: Kind,
+    /// Binary operators met (up to 2) since the expression being scanned at
+    /// this level began: after `=`, `=>`, `,`, `:`, `?`, and a line end
+    /// where one ends an expression.
+    ops: u8,
+    /// Whether a line end ends an expression here: in the file's body and
+    /// in blocks and objects, not inside `(`, `[`, interpolations or a `for`
+    /// object (whose `if` may span lines).
+    line_ends_expr: bool,
+    /// Opened after the second or a later operator of a chain: see
+    /// [`MAX_CHAINED_NESTING`].
+    chained: bool,
+}
 
+impl Frame {
+    fn new(kind: Kind, parent: &Frame, line_ends_expr: bool) -> Self {
+        Frame {
+            kind,
+            ops: 0,
+            line_ends_expr,
+            chained: parent.ops >= 2,
+        }
+    }
+}
+
+/// How deep brackets, strings and heredocs opened after the second or a
+/// later operator of an expression (`a + b + (...`, `a < b < c[...`,
+/// `a / b / {...`) may nest inside one another.
+///
+/// hcl-edit (0.10) parses such a term twice when it fails to parse with an
+/// error it may recover from (an unclosed string, comment or bracket, or a
+/// stray operator): once as the chain's next operand, and again when it
+/// retries the chain from that operator. Nested, the time doubles with each
+/// level (40 levels: hours). The scan counts operators generously (a unary
+/// `-` or `!`, a splat's `*` count too), so it may count a level hcl-edit
+/// would not double, never the other way round. The corpus nests such
+/// levels one deep at most; six cost 64 times one parse of the term at
+/// worst.
+const MAX_CHAINED_NESTING: usize = 6;
+
+/// Rejects text whose brackets nest deeper than `max_depth`, or deeper than
+/// [`MAX_CHAINED_NESTING`] inside operator chains, without recursion.
+/// Strings, comments and heredocs are skipped approximately; the parser has
+/// the final word on everything but depth.
 fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), ParseError> {
     let bytes = text.as_bytes();
-    let mut stack: Vec<Frame> = Vec::new();
+    let mut stack: Vec<Frame> = vec![Frame {
+        kind: Kind::Root,
+        ops: 0,
+        line_ends_expr: true,
+        chained: false,
+    }];
+    // Frames on the stack beside the root, and those of them chained.
     let mut depth = 0usize;
-    // Open `[`, bounded on their own: see MAX_SQUARE_NESTING.
-    let mut squares = 0usize;
+    let mut chained = 0usize;
     let mut i = 0usize;
-    let too_deep = |at: usize| {
-        ParseError::new(
-            Span::new(file, at, at + 1),
-            format!("nesting deeper than {max_depth} levels"),
-        )
-    };
     while let Some(&b) = bytes.get(i) {
         let next = bytes.get(i + 1).copied();
-        match stack.last() {
-            Some(Frame::Str) => match b {
+        let Some(top) = stack.last_mut() else {
+            break;
+        };
+        let mut opened = None;
+        match &top.kind {
+            Kind::Str => match b {
                 b'\\' => i += 1,
-                b'"' => {
-                    stack.pop();
-                }
+                b'"' => opened = Some(None),
                 b'$' | b'%' if next == Some(b) && bytes.get(i + 2) == Some(&b'{') => i += 2,
                 b'$' | b'%' if next == Some(b'{') => {
-                    stack.push(Frame::Interpolation);
-                    depth += 1;
-                    if depth > max_depth {
-                        return Err(too_deep(i));
-                    }
+                    opened = Some(Some(Frame::new(Kind::Interpolation, top, false)));
                     i += 1;
                 }
                 // An unterminated string ends at the line end for the scan.
-                b'\n' => {
-                    stack.pop();
-                }
+                b'\n' => opened = Some(None),
                 _ => {}
             },
-            Some(Frame::Heredoc(delim)) => {
+            Kind::Heredoc(delim) => {
                 let at_line_start = i == 0 || bytes.get(i - 1) == Some(&b'\n');
                 if at_line_start {
-                    let line_end = bytes[i..]
-                        .iter()
-                        .position(|&c| c == b'\n')
-                        .map_or(bytes.len(), |p| i + p);
+                    let line_end = skip_line(bytes, i);
                     let line = text.get(i..line_end).unwrap_or("").trim();
                     if line == delim.as_str() {
-                        stack.pop();
+                        pop(&mut stack, &mut depth, &mut chained);
                         i = line_end;
                         continue;
                     }
@@ -629,20 +660,23 @@ fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), Parse
                 match b {
                     b'$' | b'%' if next == Some(b) && bytes.get(i + 2) == Some(&b'{') => i += 2,
                     b'$' | b'%' if next == Some(b'{') => {
-                        stack.push(Frame::Interpolation);
-                        depth += 1;
-                        if depth > max_depth {
-                            return Err(too_deep(i));
-                        }
+                        opened = Some(Some(Frame::new(Kind::Interpolation, top, false)));
                         i += 1;
                     }
                     _ => {}
                 }
             }
-            _ => match b {
-                b'"' => stack.push(Frame::Str),
-                b'#' => i = skip_line(bytes, i),
-                b'/' if next == Some(b'/') => i = skip_line(bytes, i),
+            Kind::Root | Kind::Bracket | Kind::Interpolation => match b {
+                b'"' => opened = Some(Some(Frame::new(Kind::Str, top, false))),
+                b'#' => {
+                    // The line end is scanned next: it may end an expression.
+                    i = skip_line(bytes, i);
+                    continue;
+                }
+                b'/' if next == Some(b'/') => {
+                    i = skip_line(bytes, i);
+                    continue;
+                }
                 b'/' if next == Some(b'*') => {
                     i = bytes[i + 2..]
                         .windows(2)
@@ -651,48 +685,120 @@ fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), Parse
                 }
                 b'<' if next == Some(b'<') => {
                     if let Some((delim, body_start)) = heredoc_start(text, i) {
-                        stack.push(Frame::Heredoc(delim));
+                        let frame = Frame::new(Kind::Heredoc(delim), top, false);
+                        push(
+                            file,
+                            &mut stack,
+                            frame,
+                            i,
+                            max_depth,
+                            &mut depth,
+                            &mut chained,
+                        )?;
                         i = body_start;
                         continue;
                     }
+                    top.ops = top.ops.saturating_add(1);
+                }
+                b'(' | b'[' => opened = Some(Some(Frame::new(Kind::Bracket, top, false))),
+                b'{' => {
+                    let line_ends_expr = !starts_for(&bytes[i + 1..]);
+                    opened = Some(Some(Frame::new(Kind::Bracket, top, line_ends_expr)));
+                }
+                b')' | b']' | b'}' if top.kind != Kind::Root => opened = Some(None),
+                // `==`, `!=`, `<=`, `>=`, `&&`, `||`: one operator.
+                b'=' | b'!' | b'<' | b'>' if next == Some(b'=') => {
+                    top.ops = top.ops.saturating_add(1);
                     i += 1;
                 }
-                b'(' | b'[' | b'{' => {
-                    if b == b'[' {
-                        squares += 1;
-                        if squares > MAX_SQUARE_NESTING {
-                            return Err(ParseError::new(
-                                Span::new(file, i, i + 1),
-                                format!(
-                                    "`[` nested deeper than {MAX_SQUARE_NESTING} levels: not parsed, as \
-                                     the HCL parser's time can double with each level"
-                                ),
-                            ));
-                        }
-                        stack.push(Frame::Square);
-                    } else {
-                        stack.push(Frame::Bracket);
-                    }
-                    depth += 1;
-                    if depth > max_depth {
-                        return Err(too_deep(i));
-                    }
+                b'&' | b'|' if next == Some(b) => {
+                    top.ops = top.ops.saturating_add(1);
+                    i += 1;
                 }
-                b')' | b']' | b'}' => match stack.last() {
-                    Some(Frame::Bracket) | Some(Frame::Square) | Some(Frame::Interpolation) => {
-                        if let Some(Frame::Square) = stack.pop() {
-                            squares = squares.saturating_sub(1);
-                        }
-                        depth = depth.saturating_sub(1);
-                    }
-                    _ => {}
-                },
+                b'=' | b',' | b'?' => top.ops = 0,
+                b':' if next == Some(b':') => i += 1,
+                b':' => top.ops = 0,
+                b'\n' if top.line_ends_expr => top.ops = 0,
+                // In `a-b` the `-` belongs to the identifier.
+                b'-' if i > 0 && bytes.get(i - 1).is_some_and(|&c| is_ident_char(c)) => {}
+                b'+' | b'-' | b'*' | b'/' | b'%' | b'<' | b'>' | b'!' | b'&' | b'|' => {
+                    top.ops = top.ops.saturating_add(1);
+                }
                 _ => {}
             },
+        }
+        match opened {
+            Some(Some(frame)) => push(
+                file,
+                &mut stack,
+                frame,
+                i,
+                max_depth,
+                &mut depth,
+                &mut chained,
+            )?,
+            Some(None) => pop(&mut stack, &mut depth, &mut chained),
+            None => {}
         }
         i += 1;
     }
     Ok(())
+}
+
+/// Opens `frame` at `at`, or refuses the text if that nests too deep.
+fn push(
+    file: FileId,
+    stack: &mut Vec<Frame>,
+    frame: Frame,
+    at: usize,
+    max_depth: usize,
+    depth: &mut usize,
+    chained: &mut usize,
+) -> Result<(), ParseError> {
+    let refuse = |message: String| Err(ParseError::new(Span::new(file, at, at + 1), message));
+    *depth += 1;
+    if *depth > max_depth {
+        return refuse(format!("nesting deeper than {max_depth} levels"));
+    }
+    if frame.chained {
+        *chained += 1;
+        if *chained > MAX_CHAINED_NESTING {
+            return refuse(format!(
+                "nested more than {MAX_CHAINED_NESTING} levels deep inside operator chains \
+                 (`a + b + (...`): not parsed, as the HCL parser's time can double with each level"
+            ));
+        }
+    }
+    stack.push(frame);
+    Ok(())
+}
+
+/// Closes the innermost frame (never the root).
+fn pop(stack: &mut Vec<Frame>, depth: &mut usize, chained: &mut usize) {
+    if stack.len() > 1 {
+        if let Some(frame) = stack.pop() {
+            *depth = depth.saturating_sub(1);
+            if frame.chained {
+                *chained = chained.saturating_sub(1);
+            }
+        }
+    }
+}
+
+/// Whether `rest` (what follows a `{`) starts a `for` expression.
+fn starts_for(rest: &[u8]) -> bool {
+    let start = rest
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(rest.len());
+    rest[start..].starts_with(b"for")
+        && rest
+            .get(start + 3)
+            .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b'#' | b'/'))
+}
+
+fn is_ident_char(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_' || c == b'-' || !c.is_ascii()
 }
 
 /// The index of the newline ending the line at `i` (or the text's end).
@@ -983,27 +1089,75 @@ v = upper([1][0])
         parse_ok(&text);
     }
 
+    /// The column of the `n`th (from 0) occurrence of `pat` in `text`.
+    fn nth(text: &str, pat: &str, n: usize) -> u32 {
+        text.match_indices(pat)
+            .nth(n)
+            .map(|(i, _)| i as u32)
+            .unwrap()
+    }
+
     #[test]
-    fn square_brackets_nest_twelve_deep_at_most() {
-        let text = format!("x = {}1{}", "[".repeat(12), "]".repeat(12));
-        parse_ok(&text);
-        // Closed ones do not count, nor those in strings and comments.
-        parse_ok(&format!(
-            "x = {}\ny = \"{}\" # {}\n",
-            "[1]".repeat(30),
-            "[".repeat(30),
-            "[".repeat(30)
-        ));
-        // The 13th open `[`, where hcl-edit would backtrack exponentially
-        // on `a < b < c[...` that fails inside.
-        let text = format!("x = {}d!\n", "a < b < c[".repeat(40));
+    fn terms_after_two_operators_nest_six_deep_at_most() {
+        let chained = |n: usize| format!("x = {}1{}\n", "a + b + (".repeat(n), ")".repeat(n));
+        parse_ok(&chained(6));
+        let text = chained(7);
         let err = parse(F, &text, Limits::default()).unwrap_err();
         assert!(
-            err.message.starts_with("`[` nested deeper than 12 levels"),
+            err.message
+                .starts_with("nested more than 6 levels deep inside operator chains"),
             "{err:?}"
         );
-        let thirteenth = text.match_indices('[').nth(12).map(|(i, _)| i).unwrap();
-        assert_eq!(err.span.start as usize, thirteenth);
+        assert_eq!(err.span.start, nth(&text, "(", 6));
+        // Every kind of term counts: brackets, indexes, strings, heredocs,
+        // and operators on either side of a unary one or a line comment
+        // (which ends an expression only in the file's body: the first
+        // level here).
+        for (level, opener, seventh) in [
+            ("a < b < c[", "[", 6),
+            ("a / b / {\n k = ", "{", 6),
+            ("a && b || \"${", "\"", 6),
+            ("a+ b+ <<EOT\n${", "<<", 6),
+            ("a * b * -(", "(", 6),
+            ("a + b // c\n + (", "(", 7),
+        ] {
+            let text = format!("x = {}d!\n", level.repeat(40));
+            let err = parse(F, &text, Limits::default()).unwrap_err();
+            assert!(err.message.contains("operator chains"), "{level}: {err:?}");
+            assert_eq!(err.span.start, nth(&text, opener, seventh), "{level}");
+        }
+        // Not counted: brackets after no operator or one (hcl-edit does
+        // not retry those), nor after `=`, `,`, `:`, `?`, `=>` or a line end
+        // that ends an expression, nor operators in strings and comments,
+        // nor `-` inside an identifier.
+        for level in [
+            "[",
+            "{\n k = ",
+            "a + (",
+            "f(a + b + c, ",
+            "a + b + c ? (",
+            "a + b + c ? d : (",
+            "b {\n a = b + c + d\n",
+            "\"a + b + c\" + (",
+            "a /* + b + */ + (",
+            "a-b-c + (",
+            "{ for k, v in m : a + b + k => (",
+        ] {
+            let text = format!("x = {}1\n", level.repeat(30));
+            let err = parse(F, &text, Limits::default());
+            assert!(
+                err.as_ref()
+                    .map_or_else(|e| !e.message.contains("operator chains"), |_| true),
+                "{level}: {err:?}"
+            );
+        }
+        // A `for` object's condition may go on past a line end.
+        let text = format!(
+            "x = {}1\n",
+            "{ for k, v in m : k => v if a\n + b + (".repeat(7)
+        );
+        let err = parse(F, &text, Limits::default()).unwrap_err();
+        assert!(err.message.contains("operator chains"), "{err:?}");
         // The same in a `.tf.json` template: kept as text, not parsed.
         let template = format!("${{{}d!}}", "a < b < c[".repeat(40));
         let node = json_string_value(&template, Span::new(F, 0, 1));
