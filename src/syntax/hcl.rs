@@ -715,6 +715,10 @@ fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), Parse
                     top.ops = top.ops.saturating_add(1);
                     i += 1;
                 }
+                b'=' if next == Some(b'>') => {
+                    top.ops = 0;
+                    i += 1;
+                }
                 b'=' | b',' | b'?' => top.ops = 0,
                 b':' if next == Some(b':') => i += 1,
                 b':' => top.ops = 0,
@@ -1141,7 +1145,7 @@ v = upper([1][0])
             "\"a + b + c\" + (",
             "a /* + b + */ + (",
             "a-b-c + (",
-            "{ for k, v in m : a + b + k => (",
+            "{ for k, v in m : a + b + k => c + (",
         ] {
             let text = format!("x = {}1\n", level.repeat(30));
             let err = parse(F, &text, Limits::default());
