@@ -56,6 +56,19 @@ pub struct LineCol {
 #[derive(Debug, Clone, Default)]
 pub struct LineIndex {
     line_starts: Vec<u32>,
+    /// For text that is not all ASCII: how many characters start before
+    /// each multiple of [`CHAR_STRIDE`] bytes, so that a column costs at
+    /// most a stride's scan even on one long line (minified JSON, a
+    /// Terraform plan). `None` for ASCII text, where columns are bytes.
+    chars_before: Option<Vec<u32>>,
+}
+
+/// Bytes between the character counts a [`LineIndex`] keeps.
+const CHAR_STRIDE: usize = 256;
+
+/// Characters starting in `bytes`: the bytes that do not continue one.
+fn chars_starting(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
 impl LineIndex {
@@ -67,7 +80,31 @@ impl LineIndex {
                 line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
             }
         }
-        LineIndex { line_starts }
+        let chars_before = (!text.is_ascii()).then(|| {
+            let mut counts = Vec::with_capacity(text.len() / CHAR_STRIDE + 1);
+            let mut total = 0u32;
+            counts.push(0);
+            for chunk in text.as_bytes().chunks(CHAR_STRIDE) {
+                total = total.saturating_add(u32::try_from(chars_starting(chunk)).unwrap_or(0));
+                counts.push(total);
+            }
+            counts
+        });
+        LineIndex {
+            line_starts,
+            chars_before,
+        }
+    }
+
+    /// Characters starting before byte `offset` (at most `text.len()`).
+    fn chars_to(&self, text: &str, offset: usize) -> usize {
+        let Some(counts) = &self.chars_before else {
+            return offset;
+        };
+        let block = offset / CHAR_STRIDE;
+        let base = counts.get(block).copied().unwrap_or(0) as usize;
+        let from = (block * CHAR_STRIDE).min(offset);
+        base + text.as_bytes().get(from..offset).map_or(0, chars_starting)
     }
 
     /// Line and column of a byte offset. A `\r` before `\n` belongs to the
@@ -79,17 +116,11 @@ impl LineIndex {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
         };
-        let start = self.line_starts.get(line).copied().unwrap_or(0) as usize;
-        let mut column = 1u32;
-        for (i, _) in text[start..].char_indices() {
-            if start + i >= offset {
-                break;
-            }
-            column += 1;
-        }
+        let start = (self.line_starts.get(line).copied().unwrap_or(0) as usize).min(offset);
+        let column = self.chars_to(text, offset) - self.chars_to(text, start) + 1;
         LineCol {
             line: u32::try_from(line + 1).unwrap_or(u32::MAX),
-            column,
+            column: u32::try_from(column).unwrap_or(u32::MAX),
         }
     }
 
@@ -208,5 +239,46 @@ mod tests {
         assert_eq!(idx.line_col(text, l), LineCol { line: 3, column: 1 });
         assert_eq!(idx.line_range(text, 1), Some((0, 2)));
         assert_eq!(idx.line_col(text, 999), LineCol { line: 3, column: 5 });
+    }
+
+    /// The column as defined: one more than the characters that start on
+    /// the line before `offset`.
+    fn naive_column(text: &str, offset: usize) -> u32 {
+        let offset = offset.min(text.len());
+        let start = text.as_bytes()[..offset]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        1 + text[start..]
+            .char_indices()
+            .take_while(|&(i, _)| start + i < offset)
+            .count() as u32
+    }
+
+    proptest::proptest! {
+        /// Columns from the stride counts equal counting from the line's
+        /// start, on long lines of mixed-width characters, at every offset
+        /// (inside characters too).
+        #[test]
+        fn columns_match_counting_from_the_line_start(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just("a"),
+                    proptest::strategy::Just("é"),
+                    proptest::strategy::Just("€"),
+                    proptest::strategy::Just("😀"),
+                    proptest::strategy::Just("\n"),
+                    proptest::strategy::Just("\r\n"),
+                ],
+                0..700,
+            ),
+        ) {
+            let text: String = parts.concat();
+            let idx = LineIndex::new(&text);
+            for offset in 0..=text.len() + 1 {
+                let got = idx.line_col(&text, offset as u32).column;
+                proptest::prop_assert_eq!(got, naive_column(&text, offset), "offset {}", offset);
+            }
+        }
     }
 }
