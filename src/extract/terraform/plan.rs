@@ -6,6 +6,8 @@
 //! the `configuration` section's references (`aws_security_group.x.id`), so
 //! resources of one module still link.
 
+use std::collections::HashMap;
+
 use crate::model::Model;
 use crate::source::Span;
 use crate::syntax::{Entry, Node, Value};
@@ -59,8 +61,24 @@ fn collect(module: &Node, config: Option<&Node>, out: &mut Vec<(String, Node)>, 
         .get("resources")
         .and_then(Node::as_seq)
         .unwrap_or(&[]);
+    // Instances per resource, and each resource's configuration: counted
+    // and indexed once, not searched for per instance.
+    let mut instances: HashMap<ResourceKey, usize> = HashMap::new();
+    for key in resources.iter().filter_map(resource_key) {
+        *instances.entry(key).or_default() += 1;
+    }
+    let mut configs: HashMap<ResourceKey, &Node> = HashMap::new();
+    for r in config
+        .and_then(|c| c.get("resources"))
+        .and_then(Node::as_seq)
+        .unwrap_or(&[])
+    {
+        if let Some(key) = resource_key(r) {
+            configs.entry(key).or_insert(r);
+        }
+    }
     for res in resources {
-        if let Some(entry) = resource(res, resources, config) {
+        if let Some(entry) = resource(res, &instances, &configs) {
             entries.push(entry);
         }
     }
@@ -89,21 +107,27 @@ fn collect(module: &Node, config: Option<&Node>, out: &mut Vec<(String, Node)>, 
     }
 }
 
-fn resource(res: &Node, all: &[Node], config: Option<&Node>) -> Option<Entry> {
-    let mode = res.get("mode").and_then(Node::as_str).unwrap_or("managed");
+/// A resource's mode, type and name (`managed` when no mode is given).
+type ResourceKey<'a> = (&'a str, &'a str, &'a str);
+
+fn resource_key(r: &Node) -> Option<ResourceKey<'_>> {
+    let mode = r.get("mode").and_then(Node::as_str).unwrap_or("managed");
+    let ty = r.get("type").and_then(Node::as_str)?;
+    let name = r.get("name").and_then(Node::as_str)?;
+    Some((mode, ty, name))
+}
+
+fn resource(
+    res: &Node,
+    instances: &HashMap<ResourceKey, usize>,
+    configs: &HashMap<ResourceKey, &Node>,
+) -> Option<Entry> {
+    let key = resource_key(res)?;
+    let (mode, ty, name) = key;
     let keyword = if mode == "data" { "data" } else { "resource" };
-    let ty = res.get("type").and_then(Node::as_str)?;
-    let name = res.get("name").and_then(Node::as_str)?;
     let address_node = res.get("address")?;
     // One instance keeps its name; several are told apart by their index.
-    let instances = all
-        .iter()
-        .filter(|r| {
-            r.get("type").and_then(Node::as_str) == Some(ty)
-                && r.get("name").and_then(Node::as_str) == Some(name)
-                && r.get("mode").and_then(Node::as_str).unwrap_or("managed") == mode
-        })
-        .count();
+    let instances = instances.get(&key).copied().unwrap_or(0);
     let label = match (instances, res.get("index")) {
         (n, Some(index)) if n > 1 => match index.as_scalar_text() {
             Some(i) => format!("{name}[{i}]"),
@@ -116,14 +140,7 @@ fn resource(res: &Node, all: &[Node], config: Option<&Node>) -> Option<Entry> {
         start: header.start,
         ..res.span
     };
-    let expressions = config.and_then(|c| {
-        c.get("resources")?.as_seq()?.iter().find(|r| {
-            r.get("type").and_then(Node::as_str) == Some(ty)
-                && r.get("name").and_then(Node::as_str) == Some(name)
-                && r.get("mode").and_then(Node::as_str).unwrap_or("managed") == mode
-        })
-    });
-    let expressions = expressions.and_then(|r| r.get("expressions"));
+    let expressions = configs.get(&key).and_then(|r| r.get("expressions"));
     let body = body(res.get("values"), expressions, span, 0);
     let value = Node::new(
         span,
