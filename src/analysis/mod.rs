@@ -6,13 +6,15 @@
 pub mod flows;
 pub mod matrix;
 
+use std::collections::HashSet;
+
 use crate::model::{
     ClusterId, ClusterLink, ClusterSgAttachment, DefaultEgress, Direction, GroupList, GroupRef,
     Known, Model, NodeGroupId, Peer, PortRange, Presence, Protocol, SecurityGroup, SgId, SgRule,
 };
 
 /// A set of groups, and whether the set is known to be complete.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Membership {
     pub groups: Vec<GroupRef>,
     /// False when some member could not be resolved (an unknown list, an
@@ -28,10 +30,25 @@ impl Membership {
         }
     }
 
+    /// Adds the groups not in the set yet, in order. Long lists are checked
+    /// against a set of the members rather than the list.
+    fn extend(&mut self, groups: impl ExactSizeIterator<Item = GroupRef>) {
+        if self.groups.len() + groups.len() <= 32 {
+            groups.for_each(|g| self.push(g));
+            return;
+        }
+        let mut seen: HashSet<GroupRef> = self.groups.iter().cloned().collect();
+        for group in groups {
+            if seen.insert(group.clone()) {
+                self.groups.push(group);
+            }
+        }
+    }
+
     fn extend_list(&mut self, list: &GroupList) {
         for alt in list.alternatives() {
             match alt {
-                Some(groups) => groups.into_iter().for_each(|g| self.push(g)),
+                Some(groups) => self.extend(groups.into_iter()),
                 None => self.complete = false,
             }
         }
@@ -117,7 +134,7 @@ impl Analysis {
                     }
                 }
                 m.extend_list(&ng.launch_template_groups);
-                ng.additional_groups.iter().for_each(|g| m.push(g.clone()));
+                m.extend(ng.additional_groups.iter().cloned());
                 if let Some(group) = ng.remote_access.as_ref().and_then(|ra| ra.group) {
                     m.push(GroupRef::Group(group));
                 }

@@ -44,7 +44,7 @@ impl<T> Known<T> {
 }
 
 /// A reference to a security group.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GroupRef {
     /// A group in the model (defined in the scan or implicit).
     Group(SgId),

@@ -127,7 +127,7 @@ impl PortRange {
 }
 
 /// The other side of a rule.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Peer {
     Cidr(IpNet),
     PrefixList(String),

@@ -1,7 +1,10 @@
 //! EKS007 node-dns-blocked (seed S5, S6).
 
+use std::collections::HashMap;
+
 use super::{BlockedFlow, Context};
 use crate::analysis::flows::{flow, Verdict};
+use crate::analysis::Membership;
 use crate::finding::{Finding, Level, RuleMeta};
 use crate::model::{ClusterId, Protocol};
 
@@ -57,8 +60,20 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
         let cluster_id = ClusterId(ci as u32);
         let cluster = cx.model.cluster(cluster_id);
         let groups: Vec<_> = cx.analysis.node_groups_of(cluster_id).collect();
-        for &g1 in &groups {
-            for &g2 in &groups {
+        // A flow depends only on the two sides' group sets: node groups with
+        // the same set share a class, and each pair of classes is decided
+        // once (a cluster of many alike node groups stays cheap).
+        let mut classes: HashMap<&Membership, usize> = HashMap::new();
+        let class: Vec<usize> = groups
+            .iter()
+            .map(|g| {
+                let next = classes.len();
+                *classes.entry(&cx.analysis.nodes[g.index()]).or_insert(next)
+            })
+            .collect();
+        let mut decided: HashMap<(usize, usize, Protocol), Verdict> = HashMap::new();
+        for (i1, &g1) in groups.iter().enumerate() {
+            for (i2, &g2) in groups.iter().enumerate() {
                 let (n1, n2) = (
                     &cx.analysis.nodes[g1.index()],
                     &cx.analysis.nodes[g2.index()],
@@ -68,8 +83,11 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
                     &cx.model.node_groups[g2.index()],
                 );
                 for protocol in [Protocol::Udp, Protocol::Tcp] {
-                    let Verdict::Blocked { side, groups } = flow(cx.model, n1, n2, protocol, 53)
-                    else {
+                    let key = (class[i1], class[i2], protocol);
+                    let verdict = decided
+                        .entry(key)
+                        .or_insert_with(|| flow(cx.model, n1, n2, protocol, 53));
+                    let Verdict::Blocked { side, groups } = verdict.clone() else {
                         continue;
                     };
                     let what = if g1 == g2 {

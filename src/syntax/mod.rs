@@ -230,11 +230,14 @@ pub fn keep_last_of_duplicate_keys(node: &mut Node) {
             Value::Map(entries) => {
                 let drop = shadowed(entries);
                 if !drop.is_empty() {
-                    let mut i = 0;
-                    entries.retain(|_| {
-                        i += 1;
-                        !drop.contains(&(i - 1))
-                    });
+                    let mut keep = vec![true; entries.len()];
+                    for i in drop {
+                        if let Some(k) = keep.get_mut(i) {
+                            *k = false;
+                        }
+                    }
+                    let mut keep = keep.into_iter();
+                    entries.retain(|_| keep.next().unwrap_or(true));
                 }
                 stack.extend(entries.iter_mut().map(|e| &mut e.value));
             }

@@ -200,6 +200,8 @@ impl<'a> Module<'a> {
             prefix: prefix.to_string(),
             ..Module::default()
         };
+        // The calls' names, to read only the first of a name.
+        let mut call_names: HashSet<&str> = HashSet::new();
         for root in roots {
             for entry in root.as_map().unwrap_or(&[]) {
                 let (labels, body) = block_labels(&entry.value);
@@ -219,7 +221,7 @@ impl<'a> Module<'a> {
                     }
                     // A name declared twice is an error Terraform reports;
                     // the first declaration is read.
-                    ("module", [name]) if !m.calls.iter().any(|c| c.name == name.key) => {
+                    ("module", [name]) if call_names.insert(name.key.as_str()) => {
                         m.calls.push(Call {
                             name: name.key.as_str(),
                             body,
@@ -390,10 +392,11 @@ pub(super) fn for_each_items(ev: &Ev) -> Option<Vec<(String, Ev)>> {
         ),
         Val::List(items) => {
             let mut out: Vec<(String, Ev)> = Vec::new();
+            let mut seen: HashSet<&str> = HashSet::new();
             for item in items {
-                let key = item.as_text()?.to_string();
-                if !out.iter().any(|(k, _)| *k == key) {
-                    out.push((key, item.clone()));
+                let key = item.as_text()?;
+                if seen.insert(key) {
+                    out.push((key.to_string(), item.clone()));
                 }
             }
             Some(out)
@@ -402,6 +405,51 @@ pub(super) fn for_each_items(ev: &Ev) -> Option<Vec<(String, Ev)>> {
         _ => None,
     }
 }
+/// The items of a list with each value kept once, in first-seen order
+/// (`toset`, `distinct`); `None` if one is unknown. Scalars are found by
+/// hashing, lists and maps by comparing with the earlier ones, so a long
+/// list of strings costs linear time.
+fn each_value_once(items: &[Ev]) -> Option<Vec<Ev>> {
+    let mut out: Vec<Ev> = Vec::new();
+    let mut scalars: HashSet<(u8, &str)> = HashSet::new();
+    let mut composites: Vec<&Val> = Vec::new();
+    for item in items {
+        let first = match &item.v {
+            Val::Unknown(_) | Val::OneOf(_) => return None,
+            Val::List(_) | Val::Map(_) => {
+                let first = !composites.contains(&&item.v);
+                if first {
+                    composites.push(&item.v);
+                }
+                first
+            }
+            v => scalars.insert(scalar_key(v)),
+        };
+        if first {
+            out.push(item.clone());
+        }
+    }
+    Some(out)
+}
+
+/// A scalar value as a kind and its text: equal exactly when the values are.
+fn scalar_key(v: &Val) -> (u8, &str) {
+    match v {
+        Val::Null => (0, ""),
+        Val::Bool(b) => (1, if *b { "true" } else { "false" }),
+        Val::Num(t) => (2, t),
+        Val::Str(t) => (3, t),
+        Val::External(t) => (4, t),
+        Val::Group(t) => (5, t),
+        Val::ClusterSg(t) => (6, t),
+        Val::Cluster(t) => (7, t),
+        Val::LaunchTemplate(t) => (8, t),
+        Val::LaunchConfig(t) => (9, t),
+        Val::Unknown(t) => (10, t),
+        Val::List(_) | Val::Map(_) | Val::OneOf(_) => (11, ""),
+    }
+}
+
 const BUDGET: usize = 500_000;
 const MEMO_CAP: usize = 20_000;
 /// The longest text a template or function may build; longer is unknown.
@@ -1482,18 +1530,10 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             },
             // A set keeps each known value once.
             ("toset", [one]) => match &one.v {
-                Val::List(items) => {
-                    let mut out: Vec<Ev> = Vec::new();
-                    for item in items {
-                        if matches!(item.v, Val::Unknown(_) | Val::OneOf(_)) {
-                            return unknown();
-                        }
-                        if !out.iter().any(|o| o.v == item.v) {
-                            out.push(item.clone());
-                        }
-                    }
-                    Val::List(out)
-                }
+                Val::List(items) => match each_value_once(items) {
+                    Some(out) => Val::List(out),
+                    None => unknown(),
+                },
                 _ => unknown(),
             },
             ("concat", _) => match lists() {
@@ -1532,18 +1572,10 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 _ => unknown(),
             },
             ("distinct", [one]) => match &one.v {
-                Val::List(items) => {
-                    let mut out: Vec<Ev> = Vec::new();
-                    for item in items {
-                        if matches!(item.v, Val::Unknown(_) | Val::OneOf(_)) {
-                            return unknown();
-                        }
-                        if !out.iter().any(|o| o.v == item.v) {
-                            out.push(item.clone());
-                        }
-                    }
-                    Val::List(out)
-                }
+                Val::List(items) => match each_value_once(items) {
+                    Some(out) => Val::List(out),
+                    None => unknown(),
+                },
                 _ => unknown(),
             },
             ("merge", _) => {

@@ -3,6 +3,8 @@
 //! rule resources, tags, and the remote-access group EKS makes for a managed
 //! node group.
 
+use std::collections::HashMap;
+
 use super::eval::{block_labels, is_block, Ev, Val};
 use super::{Extractor, Instance, Resource};
 use crate::model::{
@@ -54,29 +56,32 @@ pub(super) fn list_alternatives(ev: &Ev) -> Vec<Option<Vec<Ev>>> {
 /// conditional unknown peer.
 fn peers_of(ev: &Ev, to_peer: &dyn Fn(&Ev) -> Peer) -> Vec<(Peer, Presence)> {
     let alts = list_alternatives(ev);
-    let mut out: Vec<(Peer, usize)> = Vec::new();
+    // Each peer in first-seen order, with the alternatives holding it and
+    // the last of them (1-based) that counted it; `index` finds it.
+    let mut out: Vec<(Peer, usize, usize)> = Vec::new();
+    let mut index: HashMap<Peer, usize> = HashMap::new();
     let mut unknown = false;
-    for alt in &alts {
+    for (n, alt) in alts.iter().enumerate() {
         let Some(items) = alt else {
             unknown = true;
             continue;
         };
-        let mut seen: Vec<Peer> = Vec::new();
         for item in items {
-            let peer = to_peer(item);
-            if seen.contains(&peer) {
-                continue;
+            let at = *index.entry(to_peer(item)).or_insert_with_key(|peer| {
+                out.push((peer.clone(), 0, 0));
+                out.len() - 1
+            });
+            if let Some((_, count, last)) = out.get_mut(at) {
+                if *last != n + 1 {
+                    *count += 1;
+                    *last = n + 1;
+                }
             }
-            match out.iter_mut().find(|(p, _)| *p == peer) {
-                Some((_, n)) => *n += 1,
-                None => out.push((peer.clone(), 1)),
-            }
-            seen.push(peer);
         }
     }
     let mut peers: Vec<(Peer, Presence)> = out
         .into_iter()
-        .map(|(peer, n)| {
+        .map(|(peer, n, _)| {
             let presence = if n == alts.len() {
                 Presence::Always
             } else {
