@@ -47,6 +47,11 @@ pub fn parse(file: FileId, text: &str, limits: Limits) -> Result<Vec<Node>, Pars
 /// Re-parses attempted with lenient indentation before giving up.
 const MAX_INDENT_FIXES: usize = 64;
 
+/// Bytes all the parses of one file may read together, at least: a large
+/// file gets fewer re-parses (8 at 1 MiB), so that its time stays within a
+/// few parses rather than 65.
+const REPARSE_BYTES: usize = 4 << 20;
+
 /// Parses `text`; where the only problem is the indentation of a line inside
 /// a flow collection or of a quoted scalar's continuation line (which the
 /// YAML spec forbids but libyaml, PyYAML and CloudFormation accept, and which
@@ -59,8 +64,13 @@ fn parse_lenient(file: FileId, text: &str, limits: Limits) -> Result<Vec<Node>, 
     let mut remap = Remap::default();
     let mut history = HashMap::new();
     let mut first_error = None;
+    let mut budget = text.len().saturating_mul(8).max(REPARSE_BYTES);
     for _ in 0..=MAX_INDENT_FIXES {
         let src = patched.as_deref().unwrap_or(text);
+        if src.len() > budget {
+            break;
+        }
+        budget -= src.len();
         let failure = match Builder::new(file, text, src, limits, &remap).run() {
             Ok(docs) => return Ok(docs),
             Err(failure) => failure,
@@ -1626,6 +1636,26 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n";
             e.message
         );
         assert!(pos(text, e.span.start).0 >= 2);
+    }
+
+    #[test]
+    fn lenient_indentation_reparses_a_large_file_a_few_times_only() {
+        // Twenty closing brackets left of their key: twenty re-parses.
+        let items: String = (0..20)
+            .map(|i| format!("  - E: a\n    K{i}: [\n      1\n  ]\n"))
+            .collect();
+        let blocks = format!("R:\n{items}");
+        let root = doc(&blocks);
+        assert_eq!(
+            root.get("R").and_then(Node::as_seq).map(<[_]>::len),
+            Some(20)
+        );
+        // Past a MiB the parses may read eight times the file in all: the
+        // file is reported rather than parsed twenty-one times.
+        let padded = format!("# {}\n{blocks}", "x".repeat(1 << 20));
+        let err = parse(F, &padded, Limits::default()).unwrap_err();
+        assert_eq!(err.message, "invalid indentation", "{err:?}");
+        assert_eq!(&padded[err.span.start as usize..][..1], "]");
     }
 
     #[test]
