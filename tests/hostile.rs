@@ -123,6 +123,26 @@ fn terraform_written_to_make_the_parser_backtrack_is_refused() {
     }
 }
 
+/// An object literal with tens of thousands of keys: hcl-edit's time
+/// grows with the square of their number (48,000: 21 s).
+#[test]
+fn terraform_object_with_too_many_keys_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys: String = (0..48_000).map(|i| format!("    k{i} = {i}\n")).collect();
+    let hcl = format!("locals {{\n  m = {{\n{keys}  }}\n}}\n");
+    std::fs::write(dir.path().join("main.tf"), hcl).unwrap();
+    let out = check(dir.path(), &["--format", "json", "main.tf"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let f = findings(&out);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].starts_with(
+            "EKS000@5003 could not parse this file: an object with more than 5000 items"
+        ),
+        "{f:?}"
+    );
+}
+
 #[test]
 fn binary_and_invalid_utf8_files() {
     let dir = tempfile::tempdir().unwrap();

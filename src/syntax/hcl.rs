@@ -583,6 +583,9 @@ struct Frame {
     /// Opened after the second or a later operator of a chain: see
     /// [`MAX_CHAINED_NESTING`].
     chained: bool,
+    /// For an object (a `{` that does not open a block): its items so far,
+    /// counted at their `=` or `:`; see [`MAX_OBJECT_ITEMS`].
+    items: Option<usize>,
 }
 
 impl Frame {
@@ -592,9 +595,16 @@ impl Frame {
             ops: 0,
             line_ends_expr,
             chained: parent.ops >= 2,
+            items: None,
         }
     }
 }
+
+/// How many items an object may have. hcl-edit keeps an object's keys in
+/// a list it searches for each new key, so its time grows with the square
+/// of their number (48,000 keys: 21 s). The corpus's largest object has
+/// a few dozen; 5,000 cost about a tenth of a second.
+const MAX_OBJECT_ITEMS: usize = 5_000;
 
 /// How deep brackets, strings and heredocs opened after the second or a
 /// later operator of an expression (`a + b + (...`, `a < b < c[...`,
@@ -622,7 +632,11 @@ fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), Parse
         ops: 0,
         line_ends_expr: true,
         chained: false,
+        items: None,
     }];
+    // The last byte of code before `i` that is not white space: a `{` after
+    // an identifier or a quoted label opens a block, anywhere else an object.
+    let mut last_code = b'=';
     // Frames on the stack beside the root, and those of them chained.
     let mut depth = 0usize;
     let mut chained = 0usize;
@@ -633,10 +647,14 @@ fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), Parse
             break;
         };
         let mut opened = None;
+        let code = matches!(top.kind, Kind::Root | Kind::Bracket | Kind::Interpolation);
         match &top.kind {
             Kind::Str => match b {
                 b'\\' => i += 1,
-                b'"' => opened = Some(None),
+                b'"' => {
+                    opened = Some(None);
+                    last_code = b'"';
+                }
                 b'$' | b'%' if next == Some(b) && bytes.get(i + 2) == Some(&b'{') => i += 2,
                 b'$' | b'%' if next == Some(b'{') => {
                     opened = Some(Some(Frame::new(Kind::Interpolation, top, false)));
@@ -703,7 +721,14 @@ fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), Parse
                 b'(' | b'[' => opened = Some(Some(Frame::new(Kind::Bracket, top, false))),
                 b'{' => {
                     let line_ends_expr = !starts_for(&bytes[i + 1..]);
-                    opened = Some(Some(Frame::new(Kind::Bracket, top, line_ends_expr)));
+                    let mut frame = Frame::new(Kind::Bracket, top, line_ends_expr);
+                    if !(is_ident_char(last_code)
+                        || last_code.is_ascii_digit()
+                        || last_code == b'"')
+                    {
+                        frame.items = Some(0);
+                    }
+                    opened = Some(Some(frame));
                 }
                 b')' | b']' | b'}' if top.kind != Kind::Root => opened = Some(None),
                 // `==`, `!=`, `<=`, `>=`, `&&`, `||`: one operator.
@@ -719,9 +744,23 @@ fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), Parse
                     top.ops = 0;
                     i += 1;
                 }
-                b'=' | b',' | b'?' => top.ops = 0,
+                b',' | b'?' => top.ops = 0,
                 b':' if next == Some(b':') => i += 1,
-                b':' => top.ops = 0,
+                b'=' | b':' => {
+                    top.ops = 0;
+                    if let Some(items) = &mut top.items {
+                        *items += 1;
+                        if *items > MAX_OBJECT_ITEMS {
+                            return Err(ParseError::new(
+                                Span::new(file, i, i + 1),
+                                format!(
+                                    "an object with more than {MAX_OBJECT_ITEMS} items: not parsed, \
+                                     as the HCL parser's time grows with the square of their number"
+                                ),
+                            ));
+                        }
+                    }
+                }
                 b'\n' if top.line_ends_expr => top.ops = 0,
                 // In `a-b` the `-` belongs to the identifier.
                 b'-' if i > 0 && bytes.get(i - 1).is_some_and(|&c| is_ident_char(c)) => {}
@@ -743,6 +782,12 @@ fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), Parse
             )?,
             Some(None) => pop(&mut stack, &mut depth, &mut chained),
             None => {}
+        }
+        if code && !b.is_ascii_whitespace() {
+            last_code = b;
+        } else if stack.last().is_some_and(|f| f.kind == Kind::Interpolation) {
+            // Just opened `${`: an object may follow.
+            last_code = b'{';
         }
         i += 1;
     }
@@ -1166,6 +1211,39 @@ v = upper([1][0])
         let template = format!("${{{}d!}}", "a < b < c[".repeat(40));
         let node = json_string_value(&template, Span::new(F, 0, 1));
         assert!(matches!(node.value, Value::Expr(_)), "{node:?}");
+    }
+
+    #[test]
+    fn objects_hold_five_thousand_items_at_most() {
+        let items = |n: usize| {
+            (0..n)
+                .map(|i| format!("  k{i} = {i}\n"))
+                .collect::<String>()
+        };
+        parse_ok(&format!("x = {{\n{}}}\n", items(5_000)));
+        // The 5,001st item's `=`, in an object however it is reached.
+        for (before, after) in [
+            ("x = {\n", "}\n"),
+            ("x = f(1, {\n", "})\n"),
+            ("x = [{ a: 1 }, {\n", "}]\n"),
+            ("x = \"${ {\n", "}}\"\n"),
+            ("x = c ? {} : {\n", "}\n"),
+        ] {
+            let text = format!("{before}{}{after}", items(5_001));
+            let err = parse(F, &text, Limits::default()).unwrap_err();
+            assert!(
+                err.message
+                    .starts_with("an object with more than 5000 items"),
+                "{before}: {err:?}"
+            );
+            let last = text.find("k5000 =").unwrap() + "k5000 ".len();
+            assert_eq!(err.span.start as usize, last, "{before}");
+        }
+        // Blocks are not objects: their attributes are not counted.
+        for block in ["locals {\n", "resource \"a\" \"b\" {\n", "a {\n b {\n"] {
+            let close = "}\n".repeat(block.matches('{').count());
+            parse_ok(&format!("{block}{}{close}", items(6_000)));
+        }
     }
 
     #[test]
