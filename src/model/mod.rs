@@ -6,6 +6,8 @@
 
 pub mod net;
 
+use std::collections::HashSet;
+
 use crate::source::Span;
 pub use net::{Peer, PortRange, Protocol};
 
@@ -81,17 +83,28 @@ impl GroupList {
         }
     }
 
-    /// Every group that is a member in some alternative.
+    /// Every group that is a member in some alternative, once each, in
+    /// order of first appearance.
     pub fn all_members(&self) -> Vec<GroupRef> {
-        let mut out: Vec<GroupRef> = Vec::new();
-        for alt in self.alternatives().into_iter().flatten() {
-            for g in alt {
-                if !out.contains(&g) {
-                    out.push(g);
-                }
-            }
+        let mut every = Vec::new();
+        self.push_members(&mut every);
+        // A set, not a search of the output: lists may be thousands long.
+        let mut seen = HashSet::with_capacity(every.len());
+        every
+            .into_iter()
+            .filter(|g| seen.insert(*g))
+            .cloned()
+            .collect()
+    }
+
+    /// Every member of every alternative, repeats included, in the order of
+    /// `alternatives()`.
+    fn push_members<'s>(&'s self, out: &mut Vec<&'s GroupRef>) {
+        match self {
+            GroupList::Groups(groups) => out.extend(groups),
+            GroupList::OneOf(alts) => alts.iter().for_each(|alt| alt.push_members(out)),
+            GroupList::Absent | GroupList::Unknown => {}
         }
-        out
     }
 
     pub fn is_absent(&self) -> bool {

@@ -1,6 +1,8 @@
 //! Security group references and lists (`SecurityGroupIds`, `Groups`,
 //! `SourceSecurityGroups`, `SourceSecurityGroupId`).
 
+use std::collections::HashMap;
+
 use crate::model::{GroupList, GroupRef, SgId};
 use crate::source::Span;
 use crate::syntax::{Node, Value};
@@ -119,16 +121,15 @@ impl<'a> Template<'a> {
     }
 
     /// Each group a literal list may hold, with the span of the element
-    /// that names it, in order of appearance.
+    /// that names it, in order of appearance. A group named twice appears
+    /// twice: `align_to_members` takes its first span.
     fn member_spans(&self, node: &Node, out: &mut Vec<(GroupRef, Span)>) {
         let Some(items) = node.as_seq() else {
             return;
         };
         for item in items {
             for member in self.group_element(item).all_members() {
-                if !out.iter().any(|(m, _)| *m == member) {
-                    out.push((member, item.span));
-                }
+                out.push((member, item.span));
             }
         }
     }
@@ -282,9 +283,15 @@ pub(super) fn concat(parts: Vec<GroupList>, present: bool) -> GroupList {
 /// Spans in the order of `list.all_members()`, or none when some member has
 /// no element of its own (it came from a parameter or a function).
 fn align_to_members(list: &GroupList, spans: Vec<(GroupRef, Span)>) -> Vec<Span> {
+    // Each group's first span, indexed: a list may hold thousands of groups,
+    // and searching the spans for each member would be quadratic.
+    let mut first: HashMap<GroupRef, Span> = HashMap::with_capacity(spans.len());
+    for (group, span) in spans {
+        first.entry(group).or_insert(span);
+    }
     list.all_members()
         .iter()
-        .map(|m| spans.iter().find(|(g, _)| g == m).map(|(_, s)| *s))
+        .map(|m| first.get(m).copied())
         .collect::<Option<Vec<Span>>>()
         .unwrap_or_default()
 }

@@ -7,8 +7,10 @@
 //! `Fn::Select`, `Fn::Split`) and keeps everything else unknown: it never
 //! guesses. `Fn::If` yields both branches as alternatives.
 
+use std::collections::HashMap;
+
 use crate::model::Known;
-use crate::syntax::{Node, Value};
+use crate::syntax::{Entry, Node, Value};
 
 use super::template::{Template, EKS_CLUSTER};
 
@@ -171,24 +173,57 @@ fn collect_alternatives<'n>(
     out.push((Some(node), conditional));
 }
 
-/// The product of per-part alternatives, or `None` past `MAX_ALTERNATIVES`.
+/// The product of per-part alternatives, or `None` past `MAX_ALTERNATIVES`
+/// squared combinations. Combinations come prefix-major: the first part's
+/// choice varies slowest.
 pub(super) fn product<T: Clone>(parts: &[Vec<T>]) -> Option<Vec<Vec<T>>> {
-    let mut acc: Vec<Vec<T>> = vec![Vec::new()];
+    let mut acc: Vec<Vec<T>> = vec![Vec::with_capacity(parts.len())];
     for part in parts {
-        let mut next = Vec::with_capacity(acc.len() * part.len().max(1));
-        for prefix in &acc {
-            for choice in part {
-                let mut v = prefix.clone();
-                v.push(choice.clone());
-                next.push(v);
+        if let [only] = part.as_slice() {
+            // Most parts have one choice: extending every combination in
+            // place keeps a long list linear, where copying each prefix
+            // again for every part made it quadratic.
+            for combo in &mut acc {
+                combo.push(only.clone());
             }
+            continue;
         }
-        if next.len() > MAX_ALTERNATIVES * MAX_ALTERNATIVES {
+        // Checked before building, so a part with very many choices never
+        // allocates the combinations that would be given up anyway.
+        if acc.len().saturating_mul(part.len()) > MAX_ALTERNATIVES * MAX_ALTERNATIVES {
             return None;
         }
-        acc = next;
+        acc = branch(&acc, part);
     }
     Some(acc)
+}
+
+/// Every combination extended by every choice of a part (none when the
+/// part has no choice). Past the cap check there are few combinations, and
+/// at most a handful of parts with two or more choices, so these copies
+/// stay bounded.
+fn branch<T: Clone>(acc: &[Vec<T>], part: &[T]) -> Vec<Vec<T>> {
+    let mut next = Vec::with_capacity(acc.len() * part.len());
+    for prefix in acc {
+        for choice in part {
+            let mut combo = Vec::with_capacity(prefix.capacity());
+            combo.extend_from_slice(prefix);
+            combo.push(choice.clone());
+            next.push(combo);
+        }
+    }
+    next
+}
+
+/// `Fn::Sub`'s variable map by name, the first entry winning for a name
+/// written twice: a template may have thousands of placeholders and
+/// variables, and scanning the map for each one would be quadratic.
+fn sub_vars(vars: Option<&[Entry]>) -> HashMap<&str, &Node> {
+    let mut index = HashMap::new();
+    for entry in vars.unwrap_or(&[]) {
+        index.entry(entry.key.as_str()).or_insert(&entry.value);
+    }
+    index
 }
 
 /// Pseudo parameters' names (`AWS::Region`, ...); `AWS::NoValue` is not one.
@@ -387,6 +422,7 @@ impl<'a> Template<'a> {
         let Some(text) = template.as_str() else {
             return Val::Unknown;
         };
+        let vars = sub_vars(vars);
         let mut parts = Vec::new();
         let mut rest = text;
         while let Some(start) = rest.find("${") {
@@ -405,8 +441,8 @@ impl<'a> Template<'a> {
                 continue;
             }
             let name = name.trim();
-            let value = match vars.and_then(|m| m.iter().find(|e| e.key == name)) {
-                Some(entry) => self.eval_with(&entry.value, ph),
+            let value = match vars.get(name) {
+                Some(node) => self.eval_with(node, ph),
                 None => match name.split_once('.') {
                     Some((res, attr)) if !is_pseudo(name) => {
                         if self.resource(res).is_some() {

@@ -972,3 +972,56 @@ Resources:
     );
     assert_eq!(m.clusters[1].address, "A");
 }
+
+/// `product` extends single-choice parts in place; its combinations, their
+/// order and the cap must stay those of the plain cross product.
+#[test]
+fn product_of_mixed_parts_keeps_order_and_cap() {
+    use super::intrinsics::{product, MAX_ALTERNATIVES};
+    // The straightforward definition, copying every prefix for every part.
+    fn reference(parts: &[Vec<u32>]) -> Option<Vec<Vec<u32>>> {
+        let mut acc: Vec<Vec<u32>> = vec![Vec::new()];
+        for part in parts {
+            let mut next = Vec::new();
+            for prefix in &acc {
+                for choice in part {
+                    let mut v = prefix.clone();
+                    v.push(*choice);
+                    next.push(v);
+                }
+            }
+            if next.len() > MAX_ALTERNATIVES * MAX_ALTERNATIVES {
+                return None;
+            }
+            acc = next;
+        }
+        Some(acc)
+    }
+    let mixed = vec![vec![1], vec![2, 3], vec![4], vec![5, 6], vec![7]];
+    assert_eq!(
+        product(&mixed),
+        Some(vec![
+            vec![1, 2, 4, 5, 7],
+            vec![1, 2, 4, 6, 7],
+            vec![1, 3, 4, 5, 7],
+            vec![1, 3, 4, 6, 7],
+        ])
+    );
+    let singles: Vec<Vec<u32>> = (0..1000).map(|i| vec![i]).collect();
+    assert_eq!(product(&singles), Some(vec![(0..1000).collect()]));
+    let two_way = |n: usize| -> Vec<Vec<u32>> { (0..n as u32).map(|i| vec![i, i + 100]).collect() };
+    let cases = [
+        Vec::new(),
+        mixed,
+        vec![vec![1], vec![], vec![2, 3]],
+        vec![(0..300).collect(), vec![1]],
+        // 2^8 combinations is the cap itself; 2^9 is past it.
+        [two_way(8), singles[..5].to_vec()].concat(),
+        [singles[..5].to_vec(), two_way(9)].concat(),
+    ];
+    for parts in &cases {
+        assert_eq!(product(parts), reference(parts), "{parts:?}");
+    }
+    assert!(product(&two_way(8)).is_some());
+    assert_eq!(product(&two_way(9)), None);
+}
