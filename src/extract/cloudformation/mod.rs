@@ -72,11 +72,21 @@ impl<'a> Template<'a> {
     fn add_clusters(&mut self, model: &mut Model) {
         let base = model.next_cluster_id().0;
         let mut slots = Vec::new();
+        let mut names = Vec::new();
         for (i, res) in self.of_type(EKS_CLUSTER).enumerate() {
             let id = crate::model::ClusterId(base + u32::try_from(i).unwrap_or(u32::MAX));
             let name = self.static_cluster_name(res.id);
             let sg = model.add_eks_cluster_sg(id, name.as_deref().unwrap_or(res.id), res.key_span);
             slots.push((res.id, ClusterSlot { id, sg }));
+            if let Some(name) = name {
+                names.push((name, id));
+            }
+        }
+        for (name, id) in names {
+            self.cluster_names
+                .entry(name)
+                .and_modify(|unique| *unique = None)
+                .or_insert(Some(id));
         }
         self.clusters.extend(slots.iter().copied());
         for (res_id, slot) in slots {
@@ -403,12 +413,8 @@ impl<'a> Template<'a> {
 
     /// A cluster name: this template's cluster of that name, or the name.
     fn cluster_by_name(&self, name: &str) -> ClusterLink {
-        let mut matches = self
-            .clusters
-            .iter()
-            .filter(|(id, _)| self.static_cluster_name(id).as_deref() == Some(name));
-        match (matches.next(), matches.next()) {
-            (Some((_, slot)), None) => ClusterLink::Cluster(slot.id),
+        match self.cluster_names.get(name) {
+            Some(Some(id)) => ClusterLink::Cluster(*id),
             _ => ClusterLink::Name(name.to_string()),
         }
     }

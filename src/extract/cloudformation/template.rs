@@ -82,6 +82,9 @@ pub(super) struct Template<'a> {
     pub group_ids: HashMap<SgId, &'a str>,
     /// `AWS::EKS::Cluster` logical ID → its cluster and implicit group.
     pub clusters: HashMap<&'a str, ClusterSlot>,
+    /// A static cluster name → the cluster of that name, `None` when
+    /// several clusters share it.
+    pub cluster_names: HashMap<String, Option<ClusterId>>,
     /// Recursion guard for the evaluator (names that refer to each other).
     pub(super) depth: Cell<u32>,
 }
@@ -125,6 +128,7 @@ impl<'a> Template<'a> {
             groups: HashMap::new(),
             group_ids: HashMap::new(),
             clusters: HashMap::new(),
+            cluster_names: HashMap::new(),
             depth: Cell::new(0),
         }
     }

@@ -1025,3 +1025,29 @@ fn product_of_mixed_parts_keeps_order_and_cap() {
     assert!(product(&two_way(8)).is_some());
     assert_eq!(product(&two_way(9)), None);
 }
+
+#[test]
+fn a_cluster_name_links_only_when_one_cluster_has_it() {
+    let m = yaml_model(
+        "Resources:
+  A:
+    Type: AWS::EKS::Cluster
+    Properties: {Name: prod, RoleArn: r, ResourcesVpcConfig: {SubnetIds: [s]}}
+  B:
+    Type: AWS::EKS::Cluster
+    Properties: {Name: prod, RoleArn: r, ResourcesVpcConfig: {SubnetIds: [s]}}
+  C:
+    Type: AWS::EKS::Cluster
+    Properties: {Name: dev, RoleArn: r, ResourcesVpcConfig: {SubnetIds: [s]}}
+  ToProd:
+    Type: AWS::EKS::Nodegroup
+    Properties: {ClusterName: prod, NodeRole: r, Subnets: [s]}
+  ToDev:
+    Type: AWS::EKS::Nodegroup
+    Properties: {ClusterName: dev, NodeRole: r, Subnets: [s]}
+",
+    );
+    let link = |i: usize| m.node_groups[i].cluster.clone();
+    assert_eq!(link(0), ClusterLink::Name("prod".into()));
+    assert_eq!(link(1), ClusterLink::Cluster(crate::model::ClusterId(2)));
+}
