@@ -6,7 +6,7 @@ use super::{BlockedFlow, Context};
 use crate::analysis::flows::{flow, Verdict};
 use crate::analysis::Membership;
 use crate::finding::{Finding, Level, RuleMeta};
-use crate::model::{ClusterId, Protocol};
+use crate::model::{ClusterId, NodeGroupId, Protocol};
 
 pub static META: RuleMeta = RuleMeta {
     code: "EKS007",
@@ -58,61 +58,87 @@ Amazon EKS security group requirements (seed S5, S6).
 pub fn check(cx: &Context, out: &mut Vec<Finding>) {
     for ci in 0..cx.model.clusters.len() {
         let cluster_id = ClusterId(ci as u32);
-        let cluster = cx.model.cluster(cluster_id);
         let groups: Vec<_> = cx.analysis.node_groups_of(cluster_id).collect();
         // A flow depends only on the two sides' group sets: node groups with
-        // the same set share a class, and each pair of classes is decided
-        // once (a cluster of many alike node groups stays cheap).
-        let mut classes: HashMap<&Membership, usize> = HashMap::new();
-        let class: Vec<usize> = groups
-            .iter()
-            .map(|g| {
-                let next = classes.len();
-                *classes.entry(&cx.analysis.nodes[g.index()]).or_insert(next)
-            })
-            .collect();
-        let mut decided: HashMap<(usize, usize, Protocol), Verdict> = HashMap::new();
-        for (i1, &g1) in groups.iter().enumerate() {
-            for (i2, &g2) in groups.iter().enumerate() {
-                let (n1, n2) = (
-                    &cx.analysis.nodes[g1.index()],
-                    &cx.analysis.nodes[g2.index()],
-                );
-                let (a1, a2) = (
-                    &cx.model.node_groups[g1.index()],
-                    &cx.model.node_groups[g2.index()],
-                );
-                for protocol in [Protocol::Udp, Protocol::Tcp] {
-                    let key = (class[i1], class[i2], protocol);
-                    let verdict = decided
-                        .entry(key)
-                        .or_insert_with(|| flow(cx.model, n1, n2, protocol, 53));
-                    let Verdict::Blocked { side, groups } = verdict.clone() else {
+        // the same set share a class, each pair of classes is decided once,
+        // and only the pairs of a blocked class pair are visited (a cluster
+        // of many alike node groups stays cheap; findings are sorted later).
+        let mut index: HashMap<&Membership, usize> = HashMap::new();
+        let mut classes: Vec<Vec<NodeGroupId>> = Vec::new();
+        for &g in &groups {
+            let next = index.len();
+            let class = *index.entry(&cx.analysis.nodes[g.index()]).or_insert(next);
+            match classes.get_mut(class) {
+                Some(members) => members.push(g),
+                None => classes.push(vec![g]),
+            }
+        }
+        for from in &classes {
+            let Some(&first) = from.first() else {
+                continue;
+            };
+            let n1 = &cx.analysis.nodes[first.index()];
+            // This class's verdicts toward every class, by protocol.
+            let row: Vec<[Verdict; 2]> = classes
+                .iter()
+                .map(|to| {
+                    let n2 = to.first().map_or(n1, |g| &cx.analysis.nodes[g.index()]);
+                    PROTOCOLS.map(|p| flow(cx.model, n1, n2, p, 53))
+                })
+                .collect();
+            for &g1 in from {
+                for (to, verdicts) in classes.iter().zip(&row) {
+                    if !verdicts.iter().any(Verdict::is_blocked) {
                         continue;
-                    };
-                    let what = if g1 == g2 {
-                        format!(
-                            "pods on node group `{}` of cluster `{}` cannot reach DNS on other nodes of the same node group",
-                            a1.address, cluster.address
-                        )
-                    } else {
-                        format!(
-                            "pods on node group `{}` cannot reach DNS on node group `{}` of cluster `{}`",
-                            a1.address, a2.address, cluster.address
-                        )
-                    };
-                    let blocked = BlockedFlow {
-                        meta: &META,
-                        anchor: a1.span,
-                        resource: &a1.address,
-                        what,
-                        traffic: format!("{} 53", protocol.label()),
-                        toward: format!("to node group `{}`", a2.address),
-                        from: format!("from node group `{}`", a1.address),
-                    };
-                    out.push(blocked.finding(cx.model, side, &groups));
+                    }
+                    for &g2 in to {
+                        report(cx, cluster_id, (g1, g2), verdicts, out);
+                    }
                 }
             }
         }
+    }
+}
+
+const PROTOCOLS: [Protocol; 2] = [Protocol::Udp, Protocol::Tcp];
+
+/// The findings of one ordered pair of node groups, UDP first.
+fn report(
+    cx: &Context,
+    cluster_id: ClusterId,
+    (g1, g2): (NodeGroupId, NodeGroupId),
+    verdicts: &[Verdict; 2],
+    out: &mut Vec<Finding>,
+) {
+    let cluster = cx.model.cluster(cluster_id);
+    let (a1, a2) = (
+        &cx.model.node_groups[g1.index()],
+        &cx.model.node_groups[g2.index()],
+    );
+    for (protocol, verdict) in PROTOCOLS.iter().zip(verdicts) {
+        let Verdict::Blocked { side, groups } = verdict else {
+            continue;
+        };
+        let what = if g1 == g2 {
+            format!(
+                "pods on node group `{}` of cluster `{}` cannot reach DNS on other nodes of the same node group",
+                a1.address, cluster.address
+            )
+        } else {
+            format!(
+                "pods on node group `{}` cannot reach DNS on node group `{}` of cluster `{}`",
+                a1.address, a2.address, cluster.address
+            )
+        };
+        let blocked = BlockedFlow {
+            meta: &META,
+            anchor: a1.span,
+            resource: &a1.address,
+            what,
+            traffic: format!("{} 53", protocol.label()),
+            toward: format!("to node group `{}`", a2.address),
+            from: format!("from node group `{}`", a1.address),
+        };
+        out.push(blocked.finding(cx.model, *side, groups));
     }
 }
