@@ -627,23 +627,25 @@ const MAX_CHAINED_NESTING: usize = 6;
 /// the final word on everything but depth.
 fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), ParseError> {
     let bytes = text.as_bytes();
-    let mut stack: Vec<Frame> = vec![Frame {
-        kind: Kind::Root,
-        ops: 0,
-        line_ends_expr: true,
-        chained: false,
-        items: None,
-    }];
+    let mut nesting = Nesting {
+        file,
+        max_depth,
+        stack: vec![Frame {
+            kind: Kind::Root,
+            ops: 0,
+            line_ends_expr: true,
+            chained: false,
+            items: None,
+        }],
+        chained: 0,
+    };
     // The last byte of code before `i` that is not white space: a `{` after
     // an identifier or a quoted label opens a block, anywhere else an object.
     let mut last_code = b'=';
-    // Frames on the stack beside the root, and those of them chained.
-    let mut depth = 0usize;
-    let mut chained = 0usize;
     let mut i = 0usize;
     while let Some(&b) = bytes.get(i) {
         let next = bytes.get(i + 1).copied();
-        let Some(top) = stack.last_mut() else {
+        let Some(top) = nesting.stack.last_mut() else {
             break;
         };
         let mut opened = None;
@@ -658,6 +660,8 @@ fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), Parse
                 b'$' | b'%' if next == Some(b) && bytes.get(i + 2) == Some(&b'{') => i += 2,
                 b'$' | b'%' if next == Some(b'{') => {
                     opened = Some(Some(Frame::new(Kind::Interpolation, top, false)));
+                    // An object may follow `${`, not a block.
+                    last_code = b'{';
                     i += 1;
                 }
                 // An unterminated string ends at the line end for the scan.
@@ -670,7 +674,7 @@ fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), Parse
                     let line_end = skip_line(bytes, i);
                     let line = text.get(i..line_end).unwrap_or("").trim();
                     if line == delim.as_str() {
-                        pop(&mut stack, &mut depth, &mut chained);
+                        nesting.pop();
                         i = line_end;
                         continue;
                     }
@@ -679,6 +683,8 @@ fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), Parse
                     b'$' | b'%' if next == Some(b) && bytes.get(i + 2) == Some(&b'{') => i += 2,
                     b'$' | b'%' if next == Some(b'{') => {
                         opened = Some(Some(Frame::new(Kind::Interpolation, top, false)));
+                        // An object may follow `${`, not a block.
+                        last_code = b'{';
                         i += 1;
                     }
                     _ => {}
@@ -704,15 +710,7 @@ fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), Parse
                 b'<' if next == Some(b'<') => {
                     if let Some((delim, body_start)) = heredoc_start(text, i) {
                         let frame = Frame::new(Kind::Heredoc(delim), top, false);
-                        push(
-                            file,
-                            &mut stack,
-                            frame,
-                            i,
-                            max_depth,
-                            &mut depth,
-                            &mut chained,
-                        )?;
+                        nesting.push(frame, i)?;
                         i = body_start;
                         continue;
                     }
@@ -771,64 +769,54 @@ fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), Parse
             },
         }
         match opened {
-            Some(Some(frame)) => push(
-                file,
-                &mut stack,
-                frame,
-                i,
-                max_depth,
-                &mut depth,
-                &mut chained,
-            )?,
-            Some(None) => pop(&mut stack, &mut depth, &mut chained),
+            Some(Some(frame)) => nesting.push(frame, i)?,
+            Some(None) => nesting.pop(),
             None => {}
         }
         if code && !b.is_ascii_whitespace() {
             last_code = b;
-        } else if stack.last().is_some_and(|f| f.kind == Kind::Interpolation) {
-            // Just opened `${`: an object may follow.
-            last_code = b'{';
         }
         i += 1;
     }
     Ok(())
 }
 
-/// Opens `frame` at `at`, or refuses the text if that nests too deep.
-fn push(
+/// The frames the nesting scan is inside, the file's body first.
+struct Nesting {
     file: FileId,
-    stack: &mut Vec<Frame>,
-    frame: Frame,
-    at: usize,
     max_depth: usize,
-    depth: &mut usize,
-    chained: &mut usize,
-) -> Result<(), ParseError> {
-    let refuse = |message: String| Err(ParseError::new(Span::new(file, at, at + 1), message));
-    *depth += 1;
-    if *depth > max_depth {
-        return refuse(format!("nesting deeper than {max_depth} levels"));
-    }
-    if frame.chained {
-        *chained += 1;
-        if *chained > MAX_CHAINED_NESTING {
-            return refuse(format!(
-                "nested more than {MAX_CHAINED_NESTING} levels deep inside operator chains \
-                 (`a + b + (...`): not parsed, as the HCL parser's time can double with each level"
-            ));
-        }
-    }
-    stack.push(frame);
-    Ok(())
+    stack: Vec<Frame>,
+    /// Frames on the stack that are chained.
+    chained: usize,
 }
 
-/// Closes the innermost frame (never the root).
-fn pop(stack: &mut Vec<Frame>, depth: &mut usize, chained: &mut usize) {
-    if stack.len() > 1 {
-        if let Some(frame) = stack.pop() {
-            *depth = depth.saturating_sub(1);
-            if frame.chained {
-                *chained = chained.saturating_sub(1);
+impl Nesting {
+    /// Opens `frame` at `at`, or refuses the text if that nests too deep.
+    fn push(&mut self, frame: Frame, at: usize) -> Result<(), ParseError> {
+        let file = self.file;
+        let refuse = |message: String| Err(ParseError::new(Span::new(file, at, at + 1), message));
+        // Frames beside the root, this one included, may be `max_depth`.
+        if self.stack.len() > self.max_depth {
+            return refuse(format!("nesting deeper than {} levels", self.max_depth));
+        }
+        if frame.chained {
+            if self.chained >= MAX_CHAINED_NESTING {
+                return refuse(format!(
+                    "nested more than {MAX_CHAINED_NESTING} levels deep inside operator chains \
+                     (`a + b + (...`): not parsed, as the HCL parser's time can double with each level"
+                ));
+            }
+            self.chained += 1;
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    /// Closes the innermost frame (never the root).
+    fn pop(&mut self) {
+        if self.stack.len() > 1 {
+            if let Some(frame) = self.stack.pop() {
+                self.chained = self.chained.saturating_sub(usize::from(frame.chained));
             }
         }
     }
