@@ -33,6 +33,7 @@
 //! a stack overflow, and nesting that would make `hcl-edit`'s time double
 //! with each level (see `MAX_CHAINED_NESTING`) is one rather than a hang.
 
+use std::collections::HashSet;
 use std::ops::Range;
 
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator, UnaryOperator};
@@ -45,7 +46,18 @@ use crate::source::{FileId, Span};
 
 /// Parses one HCL file into a map of its body.
 pub fn parse(file: FileId, text: &str, limits: Limits) -> Result<Node, ParseError> {
-    check_nesting(file, text, limits.max_depth)?;
+    parse_in_runs(file, text, limits, RUN_BYTES)
+}
+
+/// [`parse`], giving `hcl-edit` runs of top-level structures of at least
+/// `run_bytes` at a time.
+fn parse_in_runs(
+    file: FileId,
+    text: &str,
+    limits: Limits,
+    run_bytes: usize,
+) -> Result<Node, ParseError> {
+    let splits = check_nesting(file, text, limits.max_depth, run_bytes)?;
     // A byte order mark is not HCL; three spaces keep every offset in place.
     let owned;
     let input = match text.strip_prefix('\u{feff}') {
@@ -55,13 +67,49 @@ pub fn parse(file: FileId, text: &str, limits: Limits) -> Result<Node, ParseErro
         }
         None => text,
     };
-    let body = hcl_edit::parser::parse_body(input).map_err(|e| convert_error(file, text, &e))?;
-    let conv = Converter {
+    let mut conv = Converter {
         file,
         text,
+        base: 0,
         max_depth: limits.max_depth.saturating_mul(2).saturating_add(64),
     };
-    Ok(conv.file_body(body, Span::new(file, 0, text.len())))
+    let span = Span::new(file, 0, text.len());
+    let mut entries = Vec::new();
+    // Large files are parsed a run of top-level structures at a time, each
+    // run's syntax tree freed once converted: `hcl-edit`'s tree takes about
+    // twenty times the text, ours a fraction of that.
+    let mut start = 0;
+    // `hcl-edit` refuses an attribute defined twice in one body: the runs
+    // must too, across runs.
+    let mut attributes = HashSet::new();
+    let chunked = !splits.is_empty()
+        && splits.into_iter().chain([input.len()]).all(|end| {
+            let chunk = input.get(start..end).unwrap_or("");
+            let Ok(body) = hcl_edit::parser::parse_body(chunk) else {
+                return false;
+            };
+            let redefined = body.iter().any(|s| {
+                s.as_attribute()
+                    .is_some_and(|a| !attributes.insert(a.key.as_str().to_string()))
+            });
+            if redefined {
+                return false;
+            }
+            conv.base = start;
+            conv.file_body(body, span, &mut entries);
+            start = end;
+            true
+        });
+    if !chunked {
+        // The whole text at once: the parser has the last word, on errors
+        // and on a run the scan would have cut in the wrong place.
+        entries.clear();
+        let body =
+            hcl_edit::parser::parse_body(input).map_err(|e| convert_error(file, text, &e))?;
+        conv.base = 0;
+        conv.file_body(body, span, &mut entries);
+    }
+    Ok(Node::new(span, Value::Map(entries)))
 }
 
 /// The expression an object key was written as, when it is not an
@@ -80,6 +128,7 @@ pub fn key_expression(entry: &Entry) -> Option<Node> {
     let conv = Converter {
         file: entry.key_span.file,
         text: key,
+        base: 0,
         max_depth: 64,
     };
     let base = entry.key_span.start as usize;
@@ -119,13 +168,15 @@ pub fn compound(node: &Node) -> Option<Compound> {
         return None;
     };
     // Only text kept exactly as written can be placed in the file again.
-    if text.len() != node.span.len() || check_nesting(node.span.file, text, 64).is_err() {
+    if text.len() != node.span.len() || check_nesting(node.span.file, text, 64, usize::MAX).is_err()
+    {
         return None;
     }
     let expr = hcl_edit::parser::parse_expr(text).ok()?;
     let conv = Converter {
         file: node.span.file,
         text,
+        base: 0,
         max_depth: 64,
     };
     let whole = Span::new(node.span.file, 0, text.len());
@@ -161,7 +212,7 @@ pub fn json_string_value(text: &str, span: Span) -> Node {
     if !text.contains("${") && !text.contains("%{") {
         return Node::new(span, Value::String(text.to_string()));
     }
-    if check_nesting(span.file, text, 64).is_err() {
+    if check_nesting(span.file, text, 64, usize::MAX).is_err() {
         return Node::new(span, Value::Expr(text.to_string()));
     }
     let Ok(template) = hcl_edit::parser::parse_template(text) else {
@@ -170,6 +221,7 @@ pub fn json_string_value(text: &str, span: Span) -> Node {
     let conv = Converter {
         file: span.file,
         text,
+        base: 0,
         max_depth: 64,
     };
     let value = conv.template(&template, Span::new(span.file, 0, text.len()), 0);
@@ -270,7 +322,11 @@ fn shift(mut node: Node, base: usize) -> Node {
 
 struct Converter<'a> {
     file: FileId,
+    /// The whole file's text.
     text: &'a str,
+    /// Where the text `hcl-edit` parsed starts in the file: its spans are
+    /// relative to that.
+    base: usize,
     /// A backstop: `hcl-edit` bounds nesting itself and the pre-scan bounds
     /// brackets, so this only guards against surprises in the mapping.
     max_depth: usize,
@@ -279,7 +335,7 @@ struct Converter<'a> {
 impl Converter<'_> {
     fn span(&self, range: Option<Range<usize>>, fallback: Span) -> Span {
         match range {
-            Some(r) => Span::new(self.file, r.start, r.end),
+            Some(r) => Span::new(self.file, self.base + r.start, self.base + r.end),
             None => fallback,
         }
     }
@@ -301,12 +357,11 @@ impl Converter<'_> {
 
     /// The file's body, each top-level block freed once converted, so that
     /// the parser's tree and ours are not both whole at once.
-    fn file_body(&self, body: Body, span: Span) -> Node {
-        let mut entries = Vec::with_capacity(body.len());
+    fn file_body(&self, body: Body, span: Span, entries: &mut Vec<Entry>) {
+        entries.reserve(body.len());
         for structure in body {
             entries.push(self.structure(&structure, span, 0));
         }
-        Node::new(span, Value::Map(entries))
     }
 
     fn structure(&self, structure: &Structure, span: Span, depth: usize) -> Entry {
@@ -600,6 +655,10 @@ impl Frame {
     }
 }
 
+/// How long a run of top-level structures [`parse`] gives `hcl-edit` at
+/// once (its tree of 64 KiB of text takes about 1.3 MB).
+const RUN_BYTES: usize = 64 * 1024;
+
 /// How many items an object may have. hcl-edit keeps an object's keys in
 /// a list it searches for each new key, so its time grows with the square
 /// of their number (48,000 keys: 21 s). The corpus's largest object has
@@ -625,8 +684,17 @@ const MAX_CHAINED_NESTING: usize = 6;
 /// [`MAX_CHAINED_NESTING`] inside operator chains, without recursion.
 /// Strings, comments and heredocs are skipped approximately; the parser has
 /// the final word on everything but depth.
-fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), ParseError> {
+///
+/// Returns where the text may be cut for parsing in runs: line starts in
+/// the file's body, at least `run_bytes` apart.
+fn check_nesting(
+    file: FileId,
+    text: &str,
+    max_depth: usize,
+    run_bytes: usize,
+) -> Result<Vec<usize>, ParseError> {
     let bytes = text.as_bytes();
+    let mut splits = Vec::new();
     let mut nesting = Nesting {
         file,
         max_depth,
@@ -759,7 +827,12 @@ fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), Parse
                         }
                     }
                 }
-                b'\n' if top.line_ends_expr => top.ops = 0,
+                b'\n' if top.line_ends_expr => {
+                    top.ops = 0;
+                    if top.kind == Kind::Root && i + 1 - splits.last().unwrap_or(&0) >= run_bytes {
+                        splits.push(i + 1);
+                    }
+                }
                 // In `a-b` the `-` belongs to the identifier.
                 b'-' if i > 0 && bytes.get(i - 1).is_some_and(|&c| is_ident_char(c)) => {}
                 b'+' | b'-' | b'*' | b'/' | b'%' | b'<' | b'>' | b'!' | b'&' | b'|' => {
@@ -778,7 +851,8 @@ fn check_nesting(file: FileId, text: &str, max_depth: usize) -> Result<(), Parse
         }
         i += 1;
     }
-    Ok(())
+    splits.retain(|&at| at < text.len());
+    Ok(splits)
 }
 
 /// The frames the nesting scan is inside, the file's body first.
@@ -1289,5 +1363,59 @@ v = upper([1][0])
         for s in samples {
             let _ = parse(F, s, Limits::default());
         }
+    }
+
+    #[test]
+    fn parsing_in_runs_gives_the_tree_of_one_parse() {
+        // Cut at every line the scan takes for the file's body (run_bytes 1):
+        // the tree, or the error, must be that of one parse of the whole.
+        let samples = [
+            // plain blocks and attributes, comments of every kind
+            "a = 1\n# c\nresource \"t\" \"n\" {\n  x = [1,\n    2]\n}\n// d\nb = \"s\"\n/* e\n f = 2\n*/\nc = 3\n",
+            // a heredoc whose lines look like top-level structures
+            "p = <<EOF\nresource \"x\" \"y\" {\n}\nq = 1\nEOF\nr = 2\n",
+            "p = <<-EOT\n  }\n  z = 1\n  EOT\nr = 2\n",
+            // interpolations across lines, `for` objects, strings with braces
+            "a = \"${\n  var.x\n}\"\nb = { for k, v in var.m :\n  k => v\n  if v != null }\nc = \"}\\n{\"\n",
+            // CRLF and a byte order mark
+            "\u{feff}a = 1\r\nresource \"t\" \"n\" {\r\n  x = 1\r\n}\r\nb = 2\r\n",
+            // an attribute defined again in a later run: hcl-edit's error
+            "a = 1\nb = 2\nresource \"t\" \"n\" {}\na = 3\n",
+            // errors in a later run, and a structure the scan would cut
+            "a = 1\nb = (\n1\n+ 2)\nc = [\n",
+            "a = 1\nresource \"t\" \"n\" {\n  x = 1\n\nb = 2\n",
+            "a = 1\nb = 2 +\n3\n",
+            "a = 1\n}\nb = 2\n",
+            // no line end at the end
+            "a = 1\nb = 2",
+        ];
+        for text in samples {
+            let whole = parse_in_runs(F, text, Limits::default(), usize::MAX);
+            let runs = parse_in_runs(F, text, Limits::default(), 1);
+            assert_eq!(runs, whole, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn large_files_are_parsed_in_runs() {
+        let block = "resource \"aws_security_group_rule\" \"r\" {\n  from_port = 443\n}\n";
+        let n = RUN_BYTES / block.len() * 3;
+        let text = format!("x = 1\n{}", block.repeat(n));
+        let splits = check_nesting(F, &text, 256, RUN_BYTES).unwrap();
+        assert_eq!(splits.len(), 2, "{splits:?}");
+        assert!(splits.iter().all(|&at| text.as_bytes()[at - 1] == b'\n'));
+        let root = parse_ok(&text);
+        assert_eq!(root.get_all("resource").count(), n);
+        let last = root.as_map().unwrap().last().unwrap();
+        assert_eq!(slice(&text, last.value.span), block.trim_end());
+        // and an attribute repeated across runs is still refused
+        let again = format!("{text}x = 2\n");
+        let err = parse(F, &again, Limits::default()).unwrap_err();
+        assert!(
+            err.message.contains("redefined attribute"),
+            "{}",
+            err.message
+        );
+        assert_eq!(slice(&again, err.span), "x");
     }
 }
