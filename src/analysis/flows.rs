@@ -2,6 +2,8 @@
 //! go from a set of groups S to a set D? Allowed, blocked or unknown, with
 //! the rules or groups that decided it so a finding can point at them.
 
+use std::borrow::Cow;
+
 use super::{default_egress, Membership};
 use crate::model::{GroupRef, Model, Peer, Presence, Protocol, SgId, SgRule};
 
@@ -76,57 +78,90 @@ enum Other<'a> {
     Internet,
 }
 
-/// One side of a flow: `own` are the groups whose rules are read, `other`
-/// the set on the other end.
-fn side_verdict(
-    model: &Model,
-    own: &Membership,
-    other: Other,
-    side: Side,
-    protocol: Protocol,
-    port: i64,
-) -> (Option<DecidingRule>, bool, bool) {
-    // (proving rule, something may allow, every rule is known)
-    let mut proving = None;
-    let mut may_allow = false;
-    let mut all_known = own.complete;
-    for member in &own.groups {
-        let GroupRef::Group(id) = member else {
-            // A group defined elsewhere: its rules are unknown.
-            all_known = false;
-            continue;
-        };
-        let sg = model.group(*id);
-        if sg.rules_incomplete {
-            all_known = false;
-        }
-        // Borrowed, not cloned: EKS007 evaluates every pair of node groups.
-        let defaults = match side {
-            Side::Egress => default_egress(sg),
-            Side::Ingress => Vec::new(),
-        };
-        let written = match side {
-            Side::Egress => &sg.egress,
-            Side::Ingress => &sg.ingress,
-        };
-        for rule in written.iter().chain(&defaults) {
-            match rule_says(rule, *id, other, protocol, port) {
-                RuleSays::Proves if proving.is_none() => {
-                    proving = Some(DecidingRule {
-                        group: *id,
-                        rule: rule.clone(),
-                    });
+/// One side of a flow for one protocol and port: the rules of `own` on that
+/// side that protocol and port do not rule out. Read once, it decides that
+/// side toward any other set (EKS007 asks for every pair of node groups).
+pub struct SideRules<'m> {
+    own: &'m Membership,
+    /// In the order of `own`'s groups, each group's written rules before
+    /// its default ones: the owner, the rule, and whether protocol and port
+    /// surely match (rather than may).
+    rules: Vec<(SgId, Cow<'m, SgRule>, bool)>,
+    /// Whether every rule of every group of `own` is known.
+    all_known: bool,
+}
+
+impl<'m> SideRules<'m> {
+    pub fn new(
+        model: &'m Model,
+        own: &'m Membership,
+        side: Side,
+        protocol: Protocol,
+        port: i64,
+    ) -> Self {
+        let mut rules = Vec::new();
+        let mut all_known = own.complete;
+        for member in &own.groups {
+            let GroupRef::Group(id) = member else {
+                // A group defined elsewhere: its rules are unknown.
+                all_known = false;
+                continue;
+            };
+            let sg = model.group(*id);
+            if sg.rules_incomplete {
+                all_known = false;
+            }
+            let (written, defaults) = match side {
+                Side::Egress => (&sg.egress, default_egress(sg)),
+                Side::Ingress => (&sg.ingress, Vec::new()),
+            };
+            for rule in written {
+                if let Some(sure) = traffic_matches(rule, protocol, port) {
+                    rules.push((*id, Cow::Borrowed(rule), sure));
                 }
+            }
+            for rule in defaults {
+                if let Some(sure) = traffic_matches(&rule, protocol, port) {
+                    rules.push((*id, Cow::Owned(rule), sure));
+                }
+            }
+        }
+        SideRules {
+            own,
+            rules,
+            all_known,
+        }
+    }
+
+    /// This side toward `other`: (the index of the first proving rule,
+    /// whether some rule may allow, whether every rule is known).
+    fn verdict(&self, other: Other) -> (Option<usize>, bool, bool) {
+        let mut proving = None;
+        let mut may_allow = false;
+        for (i, (id, rule, sure)) in self.rules.iter().enumerate() {
+            match rule_says(rule, *id, other, *sure) {
+                RuleSays::Proves if proving.is_none() => proving = Some(i),
                 RuleSays::Proves => {}
                 RuleSays::MayAllow => may_allow = true,
                 RuleSays::No => {}
             }
         }
+        (proving, may_allow, self.all_known)
     }
-    (proving, may_allow, all_known)
+
+    /// The rule at `index` of [`SideRules::verdict`], for messages.
+    fn deciding(&self, index: usize) -> Option<DecidingRule> {
+        self.rules.get(index).map(|(group, rule, _)| DecidingRule {
+            group: *group,
+            rule: SgRule::clone(rule),
+        })
+    }
 }
 
-fn rule_says(rule: &SgRule, owner: SgId, other: Other, protocol: Protocol, port: i64) -> RuleSays {
+/// Whether a rule's protocol and port match the traffic: `None` when they
+/// rule it out, `Some(true)` when they surely match, `Some(false)` when
+/// unknown values may.
+fn traffic_matches(rule: &SgRule, protocol: Protocol, port: i64) -> Option<bool> {
     let protocol_matches = match rule.protocol {
         Protocol::Unknown => None,
         p => Some(p.covers(protocol)),
@@ -140,11 +175,16 @@ fn rule_says(rule: &SgRule, owner: SgId, other: Other, protocol: Protocol, port:
     } else {
         rule.ports.contains(port)
     };
-    let matches = match (protocol_matches, port_matches) {
-        (Some(false), _) | (_, Some(false)) => return RuleSays::No,
-        (Some(true), Some(true)) => true,
-        _ => false,
-    };
+    match (protocol_matches, port_matches) {
+        (Some(false), _) | (_, Some(false)) => None,
+        (Some(true), Some(true)) => Some(true),
+        _ => Some(false),
+    }
+}
+
+/// What a rule whose protocol and port may match (`matches`: surely) says
+/// about the flow toward `other`.
+fn rule_says(rule: &SgRule, owner: SgId, other: Other, matches: bool) -> RuleSays {
     let peer = match (&rule.peer, other) {
         (Peer::Cidr(_), _) if rule.peer.is_world() => RuleSays::Proves,
         (Peer::Unknown, _) => RuleSays::MayAllow,
@@ -186,45 +226,81 @@ pub fn flow(
     protocol: Protocol,
     port: i64,
 ) -> Verdict {
-    let (egress, egress_may, egress_known) =
-        side_verdict(model, src, Other::Groups(dst), Side::Egress, protocol, port);
-    let (ingress, ingress_may, ingress_known) = side_verdict(
-        model,
-        dst,
-        Other::Groups(src),
-        Side::Ingress,
-        protocol,
-        port,
-    );
-    if let (Some(egress), Some(ingress)) = (&egress, &ingress) {
-        return Verdict::Allowed {
-            deciding: vec![egress.clone(), ingress.clone()],
-        };
+    flow_between(
+        &SideRules::new(model, src, Side::Egress, protocol, port),
+        &SideRules::new(model, dst, Side::Ingress, protocol, port),
+    )
+}
+
+/// [`flow`] from the sides already read: the sources' egress and the
+/// destinations' ingress, for the same protocol and port.
+pub fn flow_between(egress: &SideRules, ingress: &SideRules) -> Verdict {
+    match decide(egress, ingress) {
+        Decided::Allowed(e, i) => Verdict::Allowed {
+            deciding: egress
+                .deciding(e)
+                .into_iter()
+                .chain(ingress.deciding(i))
+                .collect(),
+        },
+        Decided::Blocked(side) => blocked(side, egress, ingress),
+        Decided::Unknown => Verdict::Unknown,
     }
-    let model_groups = |m: &Membership| m.model_groups().collect::<Vec<_>>();
+}
+
+/// [`flow_between`] for callers that act on blocked flows alone: the
+/// verdict if it is `Blocked`, and no copies of proving rules otherwise.
+pub fn blocked_between(egress: &SideRules, ingress: &SideRules) -> Option<Verdict> {
+    match decide(egress, ingress) {
+        Decided::Blocked(side) => Some(blocked(side, egress, ingress)),
+        Decided::Allowed(..) | Decided::Unknown => None,
+    }
+}
+
+/// A flow's verdict before the rules and groups that decided it are copied
+/// out: the indices of the proving rules, or the blocked side.
+enum Decided {
+    Allowed(usize, usize),
+    Blocked(Side),
+    Unknown,
+}
+
+fn decide(egress: &SideRules, ingress: &SideRules) -> Decided {
+    let (src, dst) = (egress.own, ingress.own);
+    let (egress, egress_may, egress_known) = egress.verdict(Other::Groups(dst));
+    let (ingress, ingress_may, ingress_known) = ingress.verdict(Other::Groups(src));
+    if let (Some(e), Some(i)) = (egress, ingress) {
+        return Decided::Allowed(e, i);
+    }
     if egress.is_none() && !egress_may && egress_known && !src.groups.is_empty() {
-        return Verdict::Blocked {
-            side: Side::Egress,
-            groups: model_groups(src),
-        };
+        return Decided::Blocked(Side::Egress);
     }
     if ingress.is_none() && !ingress_may && ingress_known && !dst.groups.is_empty() {
-        return Verdict::Blocked {
-            side: Side::Ingress,
-            groups: model_groups(dst),
-        };
+        return Decided::Blocked(Side::Ingress);
     }
-    Verdict::Unknown
+    Decided::Unknown
+}
+
+/// A blocked verdict, with the groups of the side that blocks.
+fn blocked(side: Side, egress: &SideRules, ingress: &SideRules) -> Verdict {
+    let own = match side {
+        Side::Egress => egress.own,
+        Side::Ingress => ingress.own,
+    };
+    Verdict::Blocked {
+        side,
+        groups: own.model_groups().collect(),
+    }
 }
 
 /// The verdict for traffic from `src` to the internet: only the sources'
 /// egress decides (a rule to `0.0.0.0/0` or `::/0` proves it).
 pub fn to_internet(model: &Model, src: &Membership, protocol: Protocol, port: i64) -> Verdict {
-    let (egress, may, known) =
-        side_verdict(model, src, Other::Internet, Side::Egress, protocol, port);
-    match egress {
+    let egress = SideRules::new(model, src, Side::Egress, protocol, port);
+    let (proving, may, known) = egress.verdict(Other::Internet);
+    match proving {
         Some(rule) => Verdict::Allowed {
-            deciding: vec![rule],
+            deciding: egress.deciding(rule).into_iter().collect(),
         },
         None if !may && known && !src.groups.is_empty() => Verdict::Blocked {
             side: Side::Egress,
@@ -288,6 +364,58 @@ mod tests {
         let n = group(&mut model, "nodes", node_rules);
         let c = group(&mut model, "cp", cp_rules(n));
         (model, n, c)
+    }
+
+    #[test]
+    fn sides_read_once_decide_every_pair_as_flow_does() {
+        // `a` admits DNS from itself and `b` and sends it to itself, `b` sends
+        // it to `a`, `c` to and from unknown peers.
+        let mut model = Model::default();
+        let dns = |d, peer| rule(d, Protocol::Udp, 53, 53, peer);
+        let a = group(&mut model, "a", Vec::new());
+        let b = group(&mut model, "b", Vec::new());
+        let c = group(
+            &mut model,
+            "c",
+            vec![
+                dns(Direction::Egress, Peer::Unknown),
+                dns(Direction::Ingress, Peer::Unknown),
+            ],
+        );
+        model.group_mut(a).ingress = vec![
+            dns(Direction::Ingress, Peer::SelfRef),
+            dns(Direction::Ingress, to(b)),
+        ];
+        model.group_mut(a).egress = vec![dns(Direction::Egress, Peer::SelfRef)];
+        model.group_mut(b).egress = vec![dns(Direction::Egress, to(a))];
+        let sets = [set(&[a]), set(&[b]), set(&[c]), set(&[a, b])];
+        let mut labels = Vec::new();
+        for src in &sets {
+            let egress = SideRules::new(&model, src, Side::Egress, Protocol::Udp, 53);
+            for dst in &sets {
+                let ingress = SideRules::new(&model, dst, Side::Ingress, Protocol::Udp, 53);
+                let once = flow(&model, src, dst, Protocol::Udp, 53);
+                assert_eq!(flow_between(&egress, &ingress), once);
+                let blocked = blocked_between(&egress, &ingress);
+                assert_eq!(blocked.is_some(), once.is_blocked());
+                if let Some(v) = blocked {
+                    assert_eq!(v, once);
+                }
+                labels.push(once.label());
+            }
+        }
+        // Into `a` (or `a` and `b`) from `a`, `b` or both: allowed. `c` may
+        // send anywhere and receive from anyone, so only `c` to `c` is
+        // unknown: elsewhere the other side blocks.
+        assert_eq!(
+            labels,
+            [
+                "allowed", "blocked", "blocked", "allowed", //
+                "allowed", "blocked", "blocked", "allowed", //
+                "blocked", "blocked", "unknown", "blocked", //
+                "allowed", "blocked", "blocked", "allowed",
+            ]
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The flow matrix of a cluster: every flow EKS needs (seed S5, S6) with its
 //! verdict, for `eks-sg-lint graph`.
 
-use super::flows::{flow, to_internet, Verdict};
+use super::flows::{flow, flow_between, to_internet, Side, SideRules, Verdict};
 use super::Analysis;
 use crate::model::{ClusterId, Model, NodeGroupId, Protocol};
 
@@ -61,22 +61,25 @@ pub fn cluster_flows(model: &Model, analysis: &Analysis, cluster: ClusterId) -> 
             verdict: to_internet(model, nodes, Protocol::Tcp, 443),
         });
     }
-    for &g1 in &groups {
-        for &g2 in &groups {
-            for protocol in [Protocol::Udp, Protocol::Tcp] {
+    // Each node group's egress and ingress, by protocol, read once.
+    const DNS: [Protocol; 2] = [Protocol::Udp, Protocol::Tcp];
+    let sides = |side| -> Vec<[SideRules; 2]> {
+        groups
+            .iter()
+            .map(|g| DNS.map(|p| SideRules::new(model, &analysis.nodes[g.index()], side, p, 53)))
+            .collect()
+    };
+    let (egress, ingress) = (sides(Side::Egress), sides(Side::Ingress));
+    for (&g1, out_of) in groups.iter().zip(&egress) {
+        for (&g2, into) in groups.iter().zip(&ingress) {
+            for (p, protocol) in DNS.into_iter().enumerate() {
                 rows.push(FlowRow {
                     from: Endpoint::Nodes(g1),
                     to: Endpoint::Nodes(g2),
                     protocol,
                     port: 53,
                     purpose: "DNS",
-                    verdict: flow(
-                        model,
-                        &analysis.nodes[g1.index()],
-                        &analysis.nodes[g2.index()],
-                        protocol,
-                        53,
-                    ),
+                    verdict: flow_between(&out_of[p], &into[p]),
                 });
             }
         }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::{BlockedFlow, Context};
-use crate::analysis::flows::{flow, Verdict};
+use crate::analysis::flows::{blocked_between, Side, SideRules, Verdict};
 use crate::analysis::Membership;
 use crate::finding::{Finding, Level, RuleMeta};
 use crate::model::{ClusterId, NodeGroupId, Protocol};
@@ -73,22 +73,27 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
                 None => classes.push(vec![g]),
             }
         }
-        for from in &classes {
-            let Some(&first) = from.first() else {
-                continue;
-            };
-            let n1 = &cx.analysis.nodes[first.index()];
-            // This class's verdicts toward every class, by protocol.
-            let row: Vec<[Verdict; 2]> = classes
+        // Each class's egress and ingress, by protocol, read once.
+        let sides = |side| -> Vec<[SideRules; 2]> {
+            classes
                 .iter()
-                .map(|to| {
-                    let n2 = to.first().map_or(n1, |g| &cx.analysis.nodes[g.index()]);
-                    PROTOCOLS.map(|p| flow(cx.model, n1, n2, p, 53))
+                .filter_map(|class| class.first())
+                .map(|g| {
+                    let nodes = &cx.analysis.nodes[g.index()];
+                    PROTOCOLS.map(|p| SideRules::new(cx.model, nodes, side, p, 53))
                 })
+                .collect()
+        };
+        let (egress, ingress) = (sides(Side::Egress), sides(Side::Ingress));
+        for (from, out_of) in classes.iter().zip(&egress) {
+            // This class's blocked verdicts toward every class, by protocol.
+            let row: Vec<[Option<Verdict>; 2]> = ingress
+                .iter()
+                .map(|into| [0, 1].map(|p| blocked_between(&out_of[p], &into[p])))
                 .collect();
             for &g1 in from {
                 for (to, verdicts) in classes.iter().zip(&row) {
-                    if !verdicts.iter().any(Verdict::is_blocked) {
+                    if verdicts.iter().all(Option::is_none) {
                         continue;
                     }
                     for &g2 in to {
@@ -107,7 +112,7 @@ fn report(
     cx: &Context,
     cluster_id: ClusterId,
     (g1, g2): (NodeGroupId, NodeGroupId),
-    verdicts: &[Verdict; 2],
+    verdicts: &[Option<Verdict>; 2],
     out: &mut Vec<Finding>,
 ) {
     let cluster = cx.model.cluster(cluster_id);
@@ -116,7 +121,7 @@ fn report(
         &cx.model.node_groups[g2.index()],
     );
     for (protocol, verdict) in PROTOCOLS.iter().zip(verdicts) {
-        let Verdict::Blocked { side, groups } = verdict else {
+        let Some(Verdict::Blocked { side, groups }) = verdict else {
             continue;
         };
         let what = if g1 == g2 {
