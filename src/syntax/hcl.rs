@@ -50,8 +50,10 @@ pub fn parse(file: FileId, text: &str, limits: Limits) -> Result<Node, ParseErro
 }
 
 /// [`parse`], giving `hcl-edit` runs of top-level structures of at least
-/// `run_bytes` at a time.
-fn parse_in_runs(
+/// `run_bytes` at a time. Whatever `run_bytes`, the result is that of one
+/// parse of the whole text (the HCL fuzz target checks this with runs of a
+/// line each).
+pub fn parse_in_runs(
     file: FileId,
     text: &str,
     limits: Limits,
