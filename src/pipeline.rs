@@ -189,12 +189,20 @@ pub fn scan_showing_progress(
     }
 
     let cwd = std::env::current_dir().ok();
-    let mut meta = Vec::with_capacity(files.len());
+    let mut texts = Vec::with_capacity(files.len());
+    let mut about = Vec::with_capacity(files.len());
     for file in files {
         let display = display_path(&file.path, cwd.as_deref());
-        let id = scan.sources.add(file.path.clone(), display, file.text);
-        meta.push((id, file.candidate, file.invalid_utf8_at));
+        texts.push((file.path, display, file.text));
+        about.push((file.candidate, file.invalid_utf8_at));
     }
+    let meta: Vec<_> = scan
+        .sources
+        .add_all(texts)
+        .into_iter()
+        .zip(about)
+        .map(|(id, (candidate, invalid_at))| (id, candidate, invalid_at))
+        .collect();
 
     let limits = Limits::default();
     let sources = &scan.sources;

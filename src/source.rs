@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 /// Index of a file in a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FileId(pub u32);
@@ -75,11 +77,10 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(0);
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
-            }
-        }
+        line_starts.extend(
+            memchr::memchr_iter(b'\n', text.as_bytes())
+                .map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        );
         let chars_before = (!text.is_ascii()).then(|| {
             let mut counts = Vec::with_capacity(text.len() / CHAR_STRIDE + 1);
             let mut total = 0u32;
@@ -205,6 +206,23 @@ impl SourceMap {
         id
     }
 
+    /// Adds files (path, display path, text) in order, their line indexes
+    /// built in parallel; returns their ids.
+    pub fn add_all(&mut self, files: Vec<(PathBuf, String, String)>) -> Vec<FileId> {
+        let base = self.files.len();
+        let added: Vec<SourceFile> = files
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, (path, display, text))| {
+                let id = FileId(u32::try_from(base + i).unwrap_or(u32::MAX));
+                SourceFile::new(id, path, display, text)
+            })
+            .collect();
+        let ids = added.iter().map(|f| f.id).collect();
+        self.files.extend(added);
+        ids
+    }
+
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
     }
@@ -239,6 +257,27 @@ mod tests {
         assert_eq!(idx.line_col(text, l), LineCol { line: 3, column: 1 });
         assert_eq!(idx.line_range(text, 1), Some((0, 2)));
         assert_eq!(idx.line_col(text, 999), LineCol { line: 3, column: 5 });
+    }
+
+    #[test]
+    fn files_added_together_keep_their_order_and_lines() {
+        let mut map = SourceMap::new();
+        let first = map.add(PathBuf::from("a.yaml"), "a.yaml".into(), "x: 1\n");
+        let texts: Vec<(PathBuf, String, String)> = (0..100)
+            .map(|i| {
+                let name = format!("f{i}.yaml");
+                (PathBuf::from(&name), name, "a\n".repeat(i))
+            })
+            .collect();
+        let ids = map.add_all(texts);
+        assert_eq!(first, FileId(0));
+        assert_eq!(ids, (1..=100).map(FileId).collect::<Vec<_>>());
+        for (i, id) in ids.into_iter().enumerate() {
+            let file = map.get(id).unwrap();
+            assert_eq!(file.id, id);
+            assert_eq!(file.display, format!("f{i}.yaml"));
+            assert_eq!(file.lines.line_count(), i + 1);
+        }
     }
 
     /// The column as defined: one more than the characters that start on
