@@ -158,6 +158,20 @@ impl<'m> SideRules<'m> {
     }
 }
 
+/// DNS: UDP first, then TCP, on port 53 (EKS007 and the graph's table).
+pub const DNS: [Protocol; 2] = [Protocol::Udp, Protocol::Tcp];
+
+/// Each set's `side` for DNS ([`DNS`], in its order), read once: for
+/// deciding DNS between every pair of sets with [`flow_between`].
+pub fn dns_sides<'m>(
+    model: &'m Model,
+    sets: impl Iterator<Item = &'m Membership>,
+    side: Side,
+) -> Vec<[SideRules<'m>; 2]> {
+    sets.map(|set| DNS.map(|p| SideRules::new(model, set, side, p, 53)))
+        .collect()
+}
+
 /// Whether a rule's protocol and port match the traffic: `None` when they
 /// rule it out, `Some(true)` when they surely match, `Some(false)` when
 /// unknown values may.

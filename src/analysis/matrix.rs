@@ -1,7 +1,7 @@
 //! The flow matrix of a cluster: every flow EKS needs (seed S5, S6) with its
 //! verdict, for `eks-sg-lint graph`.
 
-use super::flows::{flow, flow_between, to_internet, Side, SideRules, Verdict};
+use super::flows::{dns_sides, flow, flow_between, to_internet, Side, Verdict, DNS};
 use super::Analysis;
 use crate::model::{ClusterId, Model, NodeGroupId, Protocol};
 
@@ -62,12 +62,12 @@ pub fn cluster_flows(model: &Model, analysis: &Analysis, cluster: ClusterId) -> 
         });
     }
     // Each node group's egress and ingress, by protocol, read once.
-    const DNS: [Protocol; 2] = [Protocol::Udp, Protocol::Tcp];
-    let sides = |side| -> Vec<[SideRules; 2]> {
-        groups
-            .iter()
-            .map(|g| DNS.map(|p| SideRules::new(model, &analysis.nodes[g.index()], side, p, 53)))
-            .collect()
+    let sides = |side| {
+        dns_sides(
+            model,
+            groups.iter().map(|g| &analysis.nodes[g.index()]),
+            side,
+        )
     };
     let (egress, ingress) = (sides(Side::Egress), sides(Side::Ingress));
     for (&g1, out_of) in groups.iter().zip(&egress) {

@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use super::{BlockedFlow, Context};
-use crate::analysis::flows::{blocked_between, Side, SideRules, Verdict};
+use crate::analysis::flows::{blocked_between, dns_sides, Side, Verdict, DNS};
 use crate::analysis::Membership;
 use crate::finding::{Finding, Level, RuleMeta};
-use crate::model::{ClusterId, NodeGroupId, Protocol};
+use crate::model::{ClusterId, NodeGroupId};
 
 pub static META: RuleMeta = RuleMeta {
     code: "EKS007",
@@ -74,16 +74,10 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
             }
         }
         // Each class's egress and ingress, by protocol, read once.
-        let sides = |side| -> Vec<[SideRules; 2]> {
-            classes
-                .iter()
-                .filter_map(|class| class.first())
-                .map(|g| {
-                    let nodes = &cx.analysis.nodes[g.index()];
-                    PROTOCOLS.map(|p| SideRules::new(cx.model, nodes, side, p, 53))
-                })
-                .collect()
-        };
+        // Classes are never empty: each is made with its first member.
+        let firsts = classes.iter().filter_map(|class| class.first());
+        let members: Vec<_> = firsts.map(|g| &cx.analysis.nodes[g.index()]).collect();
+        let sides = |side| dns_sides(cx.model, members.iter().copied(), side);
         let (egress, ingress) = (sides(Side::Egress), sides(Side::Ingress));
         for (from, out_of) in classes.iter().zip(&egress) {
             // This class's blocked verdicts toward every class, by protocol.
@@ -105,8 +99,6 @@ pub fn check(cx: &Context, out: &mut Vec<Finding>) {
     }
 }
 
-const PROTOCOLS: [Protocol; 2] = [Protocol::Udp, Protocol::Tcp];
-
 /// The findings of one ordered pair of node groups, UDP first.
 fn report(
     cx: &Context,
@@ -120,7 +112,7 @@ fn report(
         &cx.model.node_groups[g1.index()],
         &cx.model.node_groups[g2.index()],
     );
-    for (protocol, verdict) in PROTOCOLS.iter().zip(verdicts) {
+    for (protocol, verdict) in DNS.iter().zip(verdicts) {
         let Some(Verdict::Blocked { side, groups }) = verdict else {
             continue;
         };
