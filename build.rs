@@ -34,11 +34,22 @@ fn main() {
             continue;
         };
         for (label, lang, fail, pass) in FORMATS {
-            let (fail, pass) = (dir.join(fail), dir.join(pass));
-            if fail.is_file() && pass.is_file() {
+            if dir.join(fail).is_file() && dir.join(pass).is_file() {
+                // Paths from the package root, not absolute: this output
+                // is kept across checkouts sharing a target directory.
+                let Some(name) = dir.file_name().and_then(|n| n.to_str()) else {
+                    continue;
+                };
+                let path = |file: &str| {
+                    format!(
+                        "include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {:?}))",
+                        format!("/testdata/rules/{name}/{file}")
+                    )
+                };
+                let (fail, pass) = (path(fail), path(pass));
                 let _ = writeln!(
                     code,
-                    "    Example {{ code: {rule:?}, format: {label:?}, language: {lang:?}, failing: include_str!({fail:?}), fixed: include_str!({pass:?}) }},"
+                    "    Example {{ code: {rule:?}, format: {label:?}, language: {lang:?}, failing: {fail}, fixed: {pass} }},"
                 );
             }
         }
