@@ -450,6 +450,93 @@ fn failures_of_a_passing_alternative_are_dropped() {
     assert!(results[0].failures.is_empty());
 }
 
+// ----- gates that stop at their first failure --------------------------------
+
+#[test]
+fn a_file_is_order_free_unless_a_clause_could_affect_another() {
+    let free = [
+        "rule r { a[ b == 1 c == 2 ] !empty }",
+        "let x = a[ b == 1 ]\nlet y = %x.c\nrule r when %y !empty { %y == 1 }",
+        "rule r { let z = a.b\n %z[ c == 1 ] empty }",
+        "rule r when a == 1 b exists { c[ keys == /x/ ] !empty }",
+    ];
+    for text in free {
+        assert!(parse_ok(text).order_free(), "{text}");
+    }
+    let not_free = [
+        // a key bound in a filter is seen by the clauses after it
+        "rule r { a[ name | b == 1 ] { %name == 'k' } }",
+        "rule r { a[*][ b[ k | c == 1 ] !empty ] !empty }",
+        "rule r { a[ keys == /x/ ] !empty a.*[ name ] !empty }",
+        "rule r { a[ k2 | keys == /x/ ] !empty }",
+        // a rule keeps the failures of its first evaluation
+        "rule q { a == 1 }\nrule r when b == 1 q { c == 1 }",
+        "rule p(v) { %v == 1 }\nrule r when b == 1 p(c) { c == 1 }",
+        // which of two variables that read each other is evaluated first
+        "let x = %y\nlet y = %x\nrule r { %x empty }",
+        "let x = %x\nrule r { %x empty }",
+        "rule r { let u = a[ b == %v ]\n let v = %u\n %u empty }",
+    ];
+    for text in not_free {
+        assert!(!parse_ok(text).order_free(), "{text}");
+    }
+}
+
+/// Evaluated with and without the shortcut, every rule file gives the same
+/// verdicts and the same failures, in the same order.
+#[test]
+fn stopping_at_the_first_failure_changes_no_verdict_nor_failure() {
+    let mut files: Vec<String> = guard::builtin::FILES
+        .iter()
+        .map(|(_, text)| text.to_string())
+        .collect();
+    for name in ["eks_cluster.guard", "security_group_ingress.guard"] {
+        let path = common::testdata("guard/registry-like").join(name);
+        files.push(std::fs::read_to_string(path).unwrap());
+    }
+    files.extend(
+        [
+            "rule r { items[ a == 1 b == 2 c.d exists ] !empty }",
+            "rule r { items[ a == 1 b == 2 ] { c == 3 } }",
+            "rule r { items[ a == 1 or b == 2 c < 5 ] { c == 3 } }",
+            "rule r { some items[ not a == 1 b IN [2, 3] ].c == 3 }",
+            "rule r when items[ a == 1 ] !empty items[ b == 2 ] !empty { items[*].c exists }",
+            "let one = items[ a == 1 ]\nrule r when %one !empty { %one[ b == 2 c == 3 ] empty }",
+            "rule r { items[ missing == 1 a == 1 ] empty }",
+            "rule r { items[ a == 1 nested[ x == 1 y == 2 ] !empty ] !empty }",
+            "rule r { items[ c > 2 c < 5 ] { b != 2 << no 2 >> } }",
+        ]
+        .map(str::to_string),
+    );
+    let mut docs = vec![doc(
+        "items:\n  - {a: 1, b: 2, c: 3, nested: [{x: 1, y: 2}]}\n  - {a: 1, b: 3, c: 4, nested: [{x: 1, y: 3}]}\n  - {a: 2, b: 2, c: 5}\n  - {b: 2, c: 3}\n  - 7\n",
+    )];
+    // A model document as the built-in rules read it.
+    docs.push(doc(
+        "clusters:\n  - endpoint: {public_access: true, private_access: false, public_access_cidrs_set: true, public_access_cidrs_open_to_world: false}\n    node_groups: [ng]\n  - endpoint: {public_access: true, public_access_cidrs_open_to_world: true}\n    node_groups: []\nsecurity_groups:\n  - node_groups: [ng]\n    ingress:\n      - {world: true, protocol: tcp, from_port: 0, to_port: 65535}\n      - {world: false, protocol: tcp, from_port: 22, to_port: 22}\n      - {world: true, protocol: udp, from_port: 22, to_port: 22}\n      - {world: true, protocol: all}\n  - node_groups: []\n    ingress:\n      - {world: true, protocol: tcp, from_port: 22, to_port: 22}\n",
+    ));
+    for name in ["eks_cluster_tests.yml", "security_group_ingress_tests.yml"] {
+        let path = common::testdata("guard/registry-like/tests").join(name);
+        let text = std::fs::read_to_string(path).unwrap();
+        let cases = syntax::yaml::parse(FileId(0), &text, Limits::default()).expect("yaml");
+        for case in cases[0].as_seq().unwrap() {
+            docs.push(value::from_node(case.get("input").unwrap()));
+        }
+    }
+    let mut order_free = 0;
+    for text in &files {
+        let file = parse_ok(text);
+        order_free += usize::from(file.order_free());
+        for d in &docs {
+            let quick = eval::evaluate(&file, Rc::clone(d));
+            let full = eval::evaluate_every_clause(&file, Rc::clone(d));
+            assert_eq!(quick, full, "{text}");
+        }
+    }
+    // The shortcut is taken: the built-in rules and most snippets qualify.
+    assert!(order_free >= 12, "{order_free}");
+}
+
 // ----- commands -------------------------------------------------------------
 
 fn run(args: &[&str]) -> (i32, String, String) {

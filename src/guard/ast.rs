@@ -34,6 +34,126 @@ pub struct RulesFile {
     pub parameterized: Vec<ParameterizedRule>,
 }
 
+impl RulesFile {
+    /// Whether a gate (a filter, `when` conditions) may stop at its first
+    /// failing clause without changing any verdict. It may when evaluating
+    /// a clause has no effect but its own verdict: no query binds map keys
+    /// (`[name]`, `[ name | ... ]`), which later clauses could read; no
+    /// clause calls a rule, whose verdict is kept with the failures of its
+    /// first evaluation; and no `let` refers to a variable of its own list
+    /// defined at or after it, so that which is evaluated first cannot
+    /// change what a cycle among them yields.
+    pub fn order_free(&self) -> bool {
+        let mut walk = Walk { free: true };
+        let mut vars = Vec::new();
+        walk.lets(&self.lets, &mut vars);
+        for r in &self.rules {
+            if let Some(c) = &r.conditions {
+                walk.conjunction(c, &mut vars);
+            }
+            walk.block(&r.block, &mut vars);
+        }
+        for p in &self.parameterized {
+            walk.block(&p.block, &mut vars);
+        }
+        walk.free
+    }
+}
+
+/// The walk behind [`RulesFile::order_free`]. Each step adds the variables
+/// read below it to `vars` (inner blocks' own variables too: more than
+/// needed, never less).
+struct Walk {
+    free: bool,
+}
+
+impl Walk {
+    fn lets<'a>(&mut self, lets: &'a [Let], vars: &mut Vec<&'a str>) {
+        for (i, l) in lets.iter().enumerate() {
+            let mut read = Vec::new();
+            self.let_value(&l.value, &mut read);
+            let later = lets.get(i..).unwrap_or(&[]);
+            if read.iter().any(|v| later.iter().any(|l| l.name == *v)) {
+                self.free = false;
+            }
+            vars.extend(read);
+        }
+    }
+
+    fn block<'a>(&mut self, b: &'a Block, vars: &mut Vec<&'a str>) {
+        self.lets(&b.lets, vars);
+        self.conjunction(&b.clauses, vars);
+    }
+
+    fn conjunction<'a>(&mut self, c: &'a Conjunction, vars: &mut Vec<&'a str>) {
+        for clause in c.iter().flatten() {
+            self.clause(clause, vars);
+        }
+    }
+
+    fn clause<'a>(&mut self, c: &'a Clause, vars: &mut Vec<&'a str>) {
+        match c {
+            Clause::Access(a) => {
+                self.query(&a.query, vars);
+                if let Some(v) = &a.rhs {
+                    self.let_value(v, vars);
+                }
+            }
+            Clause::Block { query, block, .. } => {
+                self.query(query, vars);
+                self.block(block, vars);
+            }
+            Clause::When {
+                conditions, block, ..
+            } => {
+                self.conjunction(conditions, vars);
+                self.block(block, vars);
+            }
+            Clause::NamedRule { .. } | Clause::ParamCall { .. } => self.free = false,
+            Clause::TypeBlock(tb) => {
+                if let Some(c) = &tb.conditions {
+                    self.conjunction(c, vars);
+                }
+                self.block(&tb.block, vars);
+            }
+        }
+    }
+
+    fn let_value<'a>(&mut self, v: &'a LetValue, vars: &mut Vec<&'a str>) {
+        match v {
+            LetValue::Literal(_) => {}
+            LetValue::Query(q) => self.query(q, vars),
+            LetValue::Call(c) => {
+                for a in &c.args {
+                    self.let_value(a, vars);
+                }
+            }
+        }
+    }
+
+    fn query<'a>(&mut self, q: &'a Query, vars: &mut Vec<&'a str>) {
+        for part in &q.parts {
+            match part {
+                Part::Var(name) => vars.push(name),
+                Part::AllValues(Some(_)) | Part::AllIndices(Some(_)) => self.free = false,
+                Part::Filter(capture, conj) => {
+                    self.free &= capture.is_none();
+                    self.conjunction(conj, vars);
+                }
+                Part::KeysFilter(capture, _, with) => {
+                    self.free &= capture.is_none();
+                    self.let_value(with, vars);
+                }
+                Part::This
+                | Part::Key(_)
+                | Part::Index(_)
+                | Part::AllValues(None)
+                | Part::AllIndices(None) => {}
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Let {
     pub name: String,

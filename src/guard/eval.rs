@@ -67,7 +67,7 @@ impl QR {
 }
 
 /// Why a clause failed: where in the data, and a message.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
     /// The data span of the failing value (or of the value where the query
     /// stopped); `None` for literals and computed values.
@@ -80,7 +80,7 @@ pub struct Failure {
 }
 
 /// The verdict of one rule and what made it fail.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuleResult {
     pub name: String,
     pub status: Status,
@@ -89,7 +89,18 @@ pub struct RuleResult {
 
 /// Evaluates every rule of `file` over `root`.
 pub fn evaluate(file: &RulesFile, root: Rc<Val>) -> Vec<RuleResult> {
-    let ev = Evaluator::new(file, root);
+    run(file, root, file.order_free())
+}
+
+/// As [`evaluate`], but gates evaluate every clause even when the file is
+/// [order free](RulesFile::order_free): the reference the shortcut is
+/// tested against.
+pub fn evaluate_every_clause(file: &RulesFile, root: Rc<Val>) -> Vec<RuleResult> {
+    run(file, root, false)
+}
+
+fn run(file: &RulesFile, root: Rc<Val>, order_free: bool) -> Vec<RuleResult> {
+    let ev = Evaluator::new(file, root, order_free);
     let scope = Scope::root(&ev.root, &file.lets);
     file.rules
         .iter()
@@ -125,6 +136,8 @@ struct Evaluator<'f> {
     quiet: Cell<u32>,
     depth: Cell<u32>,
     by_name: HashMap<&'f str, Vec<usize>>,
+    /// [`RulesFile::order_free`]: gates may stop at their first failure.
+    order_free: bool,
 }
 
 /// Whether a clause asserts (a rule body) or gates (`when`, filters).
@@ -294,7 +307,7 @@ impl From<String> for Detail {
 }
 
 impl<'f> Evaluator<'f> {
-    fn new(file: &'f RulesFile, root: Rc<Val>) -> Self {
+    fn new(file: &'f RulesFile, root: Rc<Val>, order_free: bool) -> Self {
         let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, r) in file.rules.iter().enumerate() {
             by_name.entry(r.name.as_str()).or_default().push(i);
@@ -307,6 +320,7 @@ impl<'f> Evaluator<'f> {
             quiet: Cell::new(0),
             depth: Cell::new(0),
             by_name,
+            order_free,
         }
     }
 
@@ -436,7 +450,18 @@ impl<'f> Evaluator<'f> {
 
     fn conjunction(&self, conj: &Conjunction, scope: &Scope<'_>, role: Role) -> Status {
         let mark = self.mark();
-        let status = and(conj.iter().map(|d| self.disjunction(d, scope, role)));
+        // In a gate, whose failures are dropped, the first failing clause
+        // decides, when skipping the rest has no other effect.
+        let fail_decides = self.order_free && self.quiet.get() > 0;
+        let mut decided = false;
+        let status = and(conj.iter().map_while(|d| {
+            if decided {
+                return None;
+            }
+            let s = self.disjunction(d, scope, role);
+            decided = fail_decides && s == Status::Fail;
+            Some(s)
+        }));
         self.settle(mark, status)
     }
 
