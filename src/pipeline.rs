@@ -647,57 +647,61 @@ fn read_terraform_modules(
     scan: &mut Scan,
 ) -> std::collections::BTreeSet<PathBuf> {
     use extract::terraform::load;
-    let mut dirs: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
+    let mut texts: BTreeMap<PathBuf, Vec<&str>> = BTreeMap::new();
     for f in files.iter() {
         if matches!(f.candidate, Candidate::Terraform | Candidate::TerraformJson) {
             let dir = f.path.parent().map(Path::to_path_buf).unwrap_or_default();
-            dirs.entry(dir).or_default().push(f.text.clone());
+            texts.entry(dir).or_default().push(&f.text);
         }
     }
-    if dirs.is_empty() {
+    if texts.is_empty() {
         return Default::default();
     }
+    // What each directory calls, and what `terraform init` downloaded for
+    // it, looked up for all directories side by side.
+    let found: Vec<(PathBuf, Vec<String>, Vec<PathBuf>)> = texts
+        .into_par_iter()
+        .map(|(dir, texts)| {
+            let sources = texts.iter().flat_map(|t| load::local_sources(t)).collect();
+            let downloaded = load::downloaded_modules(&dir).into_values().collect();
+            (dir, sources, downloaded)
+        })
+        .collect();
     let mut extra: Vec<ReadFile> = Vec::new();
     let mut problems: Vec<Problem> = Vec::new();
-    // Modules `terraform init` downloaded (`.terraform/modules/modules.json`).
-    let mut downloaded: std::collections::BTreeSet<PathBuf> = Default::default();
-    let roots: Vec<PathBuf> = dirs.keys().cloned().collect();
-    for root in roots {
-        for dir in load::downloaded_modules(&root).into_values() {
-            if dirs.contains_key(&dir) || downloaded.len() >= load::MAX_MODULE_DIRS {
-                continue;
-            }
-            let mut texts = Vec::new();
-            for path in load::terraform_files(&dir) {
-                let candidate = Candidate::of(&path).unwrap_or(Candidate::Terraform);
-                match read_file(&path, candidate) {
-                    Ok(Some(file)) => {
-                        texts.push(file.text.clone());
-                        extra.push(file);
-                    }
-                    Ok(None) => {}
-                    Err(p) => problems.push(p),
-                }
-            }
-            downloaded.insert(dir.clone());
-            dirs.insert(dir, texts);
-        }
-    }
-    let (loaded, _) = load::follow_modules(&dirs, &mut |dir| {
-        let mut texts = Vec::new();
+    // The local module sources of the files in each directory.
+    let mut read_sources = |dir: &Path| {
+        let mut sources = Vec::new();
         for path in load::terraform_files(dir) {
             let candidate = Candidate::of(&path).unwrap_or(Candidate::Terraform);
             match read_file(&path, candidate) {
                 Ok(Some(file)) => {
-                    texts.push(file.text.clone());
+                    sources.extend(load::local_sources(&file.text));
                     extra.push(file);
                 }
                 Ok(None) => {}
                 Err(p) => problems.push(p),
             }
         }
-        texts
-    });
+        sources
+    };
+    let mut dirs: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
+    let mut downloads: Vec<Vec<PathBuf>> = Vec::with_capacity(found.len());
+    for (dir, sources, downloaded) in found {
+        dirs.insert(dir, sources);
+        downloads.push(downloaded);
+    }
+    // Modules `terraform init` downloaded (`.terraform/modules/modules.json`).
+    let mut downloaded: std::collections::BTreeSet<PathBuf> = Default::default();
+    for dir in downloads.into_iter().flatten() {
+        if dirs.contains_key(&dir) || downloaded.len() >= load::MAX_MODULE_DIRS {
+            continue;
+        }
+        let sources = read_sources(&dir);
+        downloaded.insert(dir.clone());
+        dirs.insert(dir, sources);
+    }
+    let (loaded, _) = load::follow_modules(&dirs, &mut read_sources);
     scan.skipped.extend(problems);
     files.extend(extra);
     loaded.into_iter().chain(downloaded).collect()

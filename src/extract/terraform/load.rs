@@ -99,10 +99,11 @@ pub fn terraform_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The module directories reachable from `dirs` (each with its texts) that
-/// are not among them: local sources, followed up to `MAX_MODULE_DIRS`,
-/// reading new directories' texts through `read`. Also returns the set of
-/// directories (canonical) called by another directory.
+/// The module directories reachable from `dirs` (each with the local
+/// sources its files name, see [`local_sources`]) that are not among them,
+/// followed up to `MAX_MODULE_DIRS`, reading new directories' sources
+/// through `read`. Also returns the set of directories (canonical) called
+/// by another directory.
 pub fn follow_modules(
     dirs: &BTreeMap<PathBuf, Vec<String>>,
     read: &mut dyn FnMut(&Path) -> Vec<String>,
@@ -111,31 +112,29 @@ pub fn follow_modules(
     let mut called: BTreeSet<PathBuf> = BTreeSet::new();
     let mut queue: Vec<(PathBuf, Vec<String>, usize)> = dirs
         .iter()
-        .filter_map(|(d, texts)| Some((normalize(d)?, texts.clone(), 0)))
+        .filter_map(|(d, sources)| Some((normalize(d)?, sources.clone(), 0)))
         .collect();
     let mut extra = Vec::new();
-    while let Some((dir, texts, depth)) = queue.pop() {
-        for text in &texts {
-            for source in local_sources(text) {
-                let Some(target) = normalize(&dir.join(&source)) else {
-                    continue;
-                };
-                if target == dir {
-                    continue;
-                }
-                called.insert(target.clone());
-                if known.contains(&target)
-                    || depth >= super::MAX_MODULE_DEPTH
-                    || extra.len() >= MAX_MODULE_DIRS
-                    || !target.is_dir()
-                {
-                    continue;
-                }
-                known.insert(target.clone());
-                let texts = read(&target);
-                extra.push(target.clone());
-                queue.push((target, texts, depth + 1));
+    while let Some((dir, sources, depth)) = queue.pop() {
+        for source in sources {
+            let Some(target) = normalize(&dir.join(&source)) else {
+                continue;
+            };
+            if target == dir {
+                continue;
             }
+            called.insert(target.clone());
+            if known.contains(&target)
+                || depth >= super::MAX_MODULE_DEPTH
+                || extra.len() >= MAX_MODULE_DIRS
+                || !target.is_dir()
+            {
+                continue;
+            }
+            known.insert(target.clone());
+            let sources = read(&target);
+            extra.push(target.clone());
+            queue.push((target, sources, depth + 1));
         }
     }
     (extra, called)
