@@ -36,6 +36,8 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
+use rayon::prelude::*;
+
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 use hcl_edit::template::{Element, Template};
@@ -69,48 +71,64 @@ pub fn parse_in_runs(
         }
         None => text,
     };
-    let mut conv = Converter {
+    let conv = |base| Converter {
         file,
         text,
-        base: 0,
+        base,
         max_depth: limits.max_depth.saturating_mul(2).saturating_add(64),
     };
     let span = Span::new(file, 0, text.len());
-    let mut entries = Vec::new();
-    // Large files are parsed a run of top-level structures at a time, each
-    // run's syntax tree freed once converted: `hcl-edit`'s tree takes about
-    // twenty times the text, ours a fraction of that.
+    // Large files are parsed a run of top-level structures at a time, the
+    // runs side by side, each run's syntax tree freed once converted:
+    // `hcl-edit`'s tree takes about twenty times the text, ours a fraction
+    // of that.
+    let mut runs = Vec::with_capacity(splits.len() + 1);
     let mut start = 0;
+    for end in splits.iter().copied().chain([input.len()]) {
+        runs.push(start..end);
+        start = end;
+    }
+    let converted: Vec<Option<(Vec<Entry>, Vec<String>)>> = if splits.is_empty() {
+        Vec::new()
+    } else {
+        runs.into_par_iter()
+            .map(|run| {
+                let body = hcl_edit::parser::parse_body(input.get(run.clone())?).ok()?;
+                let attributes = body
+                    .iter()
+                    .filter_map(|s| s.as_attribute().map(|a| a.key.as_str().to_string()))
+                    .collect();
+                let mut entries = Vec::new();
+                conv(run.start).file_body(body, span, &mut entries);
+                Some((entries, attributes))
+            })
+            .collect()
+    };
     // `hcl-edit` refuses an attribute defined twice in one body: the runs
     // must too, across runs.
     let mut attributes = HashSet::new();
-    let chunked = !splits.is_empty()
-        && splits.into_iter().chain([input.len()]).all(|end| {
-            let chunk = input.get(start..end).unwrap_or("");
-            let Ok(body) = hcl_edit::parser::parse_body(chunk) else {
-                return false;
-            };
-            let redefined = body.iter().any(|s| {
-                s.as_attribute()
-                    .is_some_and(|a| !attributes.insert(a.key.as_str().to_string()))
-            });
-            if redefined {
-                return false;
-            }
-            conv.base = start;
-            conv.file_body(body, span, &mut entries);
-            start = end;
-            true
+    let chunked = !converted.is_empty()
+        && converted.iter().all(|run| {
+            run.as_ref()
+                .is_some_and(|(_, names)| names.iter().all(|name| attributes.insert(name.as_str())))
         });
-    if !chunked {
+    let entries = if chunked {
+        let runs: Vec<Vec<Entry>> = converted.into_iter().flatten().map(|(e, _)| e).collect();
+        let mut entries = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+        for run in runs {
+            entries.extend(run);
+        }
+        entries
+    } else {
         // The whole text at once: the parser has the last word, on errors
         // and on a run the scan would have cut in the wrong place.
-        entries.clear();
+        drop(converted);
         let body =
             hcl_edit::parser::parse_body(input).map_err(|e| convert_error(file, text, &e))?;
-        conv.base = 0;
-        conv.file_body(body, span, &mut entries);
-    }
+        let mut entries = Vec::new();
+        conv(0).file_body(body, span, &mut entries);
+        entries
+    };
     Ok(Node::new(span, Value::Map(entries)))
 }
 
