@@ -82,15 +82,12 @@ pub fn parse_in_runs(
     // runs side by side, each run's syntax tree freed once converted:
     // `hcl-edit`'s tree takes about twenty times the text, ours a fraction
     // of that.
-    let mut runs = Vec::with_capacity(splits.len() + 1);
-    let mut start = 0;
-    for end in splits.iter().copied().chain([input.len()]) {
-        runs.push(start..end);
-        start = end;
-    }
     let converted: Vec<Option<(Vec<Entry>, Vec<String>)>> = if splits.is_empty() {
         Vec::new()
     } else {
+        let starts = std::iter::once(0).chain(splits.iter().copied());
+        let ends = splits.iter().copied().chain([input.len()]);
+        let runs: Vec<Range<usize>> = starts.zip(ends).map(|(s, e)| s..e).collect();
         runs.into_par_iter()
             .map(|run| {
                 let body = hcl_edit::parser::parse_body(input.get(run.clone())?).ok()?;
