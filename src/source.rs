@@ -2,9 +2,7 @@
 //! 1-based line and a 1-based column counted in Unicode code points.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-
-use rayon::prelude::*;
+use std::sync::OnceLock;
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -154,25 +152,31 @@ pub struct SourceFile {
     /// The path shown to users and written to SARIF/JSON: relative to the
     /// working directory where possible, with `/` separators.
     pub display: String,
-    pub text: Arc<str>,
-    pub lines: LineIndex,
+    /// The text as read: kept, not copied, since it is most of a run's
+    /// memory.
+    pub text: String,
+    /// Built on first use: most files of a run have no finding to place.
+    lines: OnceLock<LineIndex>,
 }
 
 impl SourceFile {
-    pub fn new(id: FileId, path: PathBuf, display: String, text: impl Into<Arc<str>>) -> Self {
-        let text = text.into();
-        let lines = LineIndex::new(&text);
+    pub fn new(id: FileId, path: PathBuf, display: String, text: impl Into<String>) -> Self {
         SourceFile {
             id,
             path,
             display,
-            text,
-            lines,
+            text: text.into(),
+            lines: OnceLock::new(),
         }
     }
 
+    /// The file's line starts, indexed on first use.
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
+    }
+
     pub fn line_col(&self, offset: u32) -> LineCol {
-        self.lines.line_col(&self.text, offset)
+        self.lines().line_col(&self.text, offset)
     }
 
     /// Start and end positions of a span; the end is the position just after
@@ -200,18 +204,17 @@ impl SourceMap {
     }
 
     /// Adds a file and returns its id.
-    pub fn add(&mut self, path: PathBuf, display: String, text: impl Into<Arc<str>>) -> FileId {
+    pub fn add(&mut self, path: PathBuf, display: String, text: impl Into<String>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(SourceFile::new(id, path, display, text));
         id
     }
 
-    /// Adds files (path, display path, text) in order, their line indexes
-    /// built in parallel; returns their ids.
+    /// Adds files (path, display path, text) in order; returns their ids.
     pub fn add_all(&mut self, files: Vec<(PathBuf, String, String)>) -> Vec<FileId> {
         let base = self.files.len();
         let added: Vec<SourceFile> = files
-            .into_par_iter()
+            .into_iter()
             .enumerate()
             .map(|(i, (path, display, text))| {
                 let id = FileId(u32::try_from(base + i).unwrap_or(u32::MAX));
@@ -276,7 +279,7 @@ mod tests {
             let file = map.get(id).unwrap();
             assert_eq!(file.id, id);
             assert_eq!(file.display, format!("f{i}.yaml"));
-            assert_eq!(file.lines.line_count(), i + 1);
+            assert_eq!(file.lines().line_count(), i + 1);
         }
     }
 

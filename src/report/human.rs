@@ -45,16 +45,16 @@ impl SourceCode for Indexed<'_> {
             .max(span.offset());
         let end = file.line_col(last_byte.min(text.len()) as u32).line as usize - 1;
         let first_line = start.saturating_sub(before);
-        let last_line = (end + after).min(file.lines.line_count().saturating_sub(1));
+        let last_line = (end + after).min(file.lines().line_count().saturating_sub(1));
         let from = file
-            .lines
+            .lines()
             .line_range(text, first_line as u32 + 1)
             .map_or(0, |r| r.0);
         // The last line's terminator stays out: miette takes a snippet that
         // ends in a newline for the end of the file and would attach later
         // labels to its last line.
         let to = file
-            .lines
+            .lines()
             .line_range(text, last_line as u32 + 1)
             .map_or(text.len(), |r| r.1)
             .max(span.offset() + span.len())
