@@ -12,6 +12,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
+
 use crate::finding::{Finding, Notice, Suppression};
 use crate::model::Model;
 use crate::source::{FileId, SourceMap, Span};
@@ -181,9 +183,32 @@ pub fn apply<'a>(
     comment_files: &[FileId],
     judge: &Judge,
 ) -> Vec<Notice> {
-    // The first line of each resource, by (file, name).
+    // Each directive with, per code, whether it suppressed a finding; the
+    // files are searched for the marker side by side.
+    let mut by_file: HashMap<FileId, Vec<Tracked<Directive>>> = comment_files
+        .par_iter()
+        .filter_map(|&file| {
+            let source = sources.get(file)?;
+            if !source.text.contains(MARKER) {
+                return None;
+            }
+            let directives = comment_directives(file, &source.text)
+                .into_iter()
+                .map(|d| {
+                    let used = vec![false; d.codes.len()];
+                    (d, used)
+                })
+                .collect();
+            Some((file, directives))
+        })
+        .collect();
+    // The first line of each resource, by (file, name), in the files that
+    // have directives: the others need no lines.
     let mut resource_lines: HashMap<(FileId, &str), u32> = HashMap::new();
     let mut note = |name: &'a str, span: Span| {
+        if !by_file.contains_key(&span.file) {
+            return;
+        }
         if let Some(file) = sources.get(span.file) {
             resource_lines
                 .entry((span.file, name))
@@ -199,22 +224,6 @@ pub fn apply<'a>(
     for g in model.groups.iter().filter(|g| g.is_defined_in_scan()) {
         note(&g.name, g.span);
     }
-    // Each directive with, per code, whether it suppressed a finding.
-    let mut by_file: HashMap<FileId, Vec<Tracked<Directive>>> = HashMap::new();
-    for &file in comment_files {
-        if let Some(source) = sources.get(file) {
-            if source.text.contains(MARKER) {
-                let directives = comment_directives(file, &source.text)
-                    .into_iter()
-                    .map(|d| {
-                        let used = vec![false; d.codes.len()];
-                        (d, used)
-                    })
-                    .collect();
-                by_file.insert(file, directives);
-            }
-        }
-    }
     let mut metadata: HashMap<(FileId, String), Vec<Tracked<MetadataIgnore>>> = HashMap::new();
     for (file, ignore) in metadata_ignores {
         let used = vec![false; ignore.codes.len()];
@@ -228,26 +237,28 @@ pub fn apply<'a>(
         let Some(source) = sources.get(file) else {
             continue;
         };
-        let line = source.line_col(finding.span.start).line;
-        let resource_line = finding
-            .resource
-            .as_deref()
-            .and_then(|r| resource_lines.get(&(file, r)).copied());
-        let at = |d: &Directive, l: u32| d.line == l || d.line + 1 == l;
-        // Every directive that applies counts as used; the first one is
-        // the finding's suppression.
-        for (d, used) in by_file.get_mut(&file).into_iter().flatten() {
-            if !(at(d, line) || resource_line.is_some_and(|l| at(d, l))) {
-                continue;
-            }
-            for (code, used) in d.codes.iter().zip(used.iter_mut()) {
-                if code_matches(code, finding.code) {
-                    *used = true;
-                    if finding.suppression.is_none() {
-                        finding.suppression = Some(Suppression {
-                            reason: d.reason.clone(),
-                            span: d.span,
-                        });
+        if let Some(directives) = by_file.get_mut(&file) {
+            let line = source.line_col(finding.span.start).line;
+            let resource_line = finding
+                .resource
+                .as_deref()
+                .and_then(|r| resource_lines.get(&(file, r)).copied());
+            let at = |d: &Directive, l: u32| d.line == l || d.line + 1 == l;
+            // Every directive that applies counts as used; the first one
+            // is the finding's suppression.
+            for (d, used) in directives {
+                if !(at(d, line) || resource_line.is_some_and(|l| at(d, l))) {
+                    continue;
+                }
+                for (code, used) in d.codes.iter().zip(used.iter_mut()) {
+                    if code_matches(code, finding.code) {
+                        *used = true;
+                        if finding.suppression.is_none() {
+                            finding.suppression = Some(Suppression {
+                                reason: d.reason.clone(),
+                                span: d.span,
+                            });
+                        }
                     }
                 }
             }
