@@ -137,7 +137,7 @@ fn guard_parser_inputs() {
         match parser::parse(&text) {
             Ok(file) => {
                 for doc in &docs {
-                    let _ = guard::eval::evaluate(&file, std::rc::Rc::clone(doc));
+                    let _ = guard::eval::evaluate(&file, std::sync::Arc::clone(doc));
                 }
                 assert!(guard::load_text(Path::new("fuzz.guard"), &text).is_ok());
             }

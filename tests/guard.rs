@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use eks_sg_lint::guard::{self, eval, parser, value, Status};
 use eks_sg_lint::pipeline::{scan_with, Selection};
@@ -21,7 +21,7 @@ fn parse_ok(rules: &str) -> guard::ast::RulesFile {
     }
 }
 
-fn doc(yaml: &str) -> Rc<value::Val> {
+fn doc(yaml: &str) -> Arc<value::Val> {
     let docs = syntax::yaml::parse(FileId(0), yaml, Limits::default()).expect("yaml");
     value::from_node(&docs[0])
 }
@@ -528,8 +528,8 @@ fn stopping_at_the_first_failure_changes_no_verdict_nor_failure() {
         let file = parse_ok(text);
         order_free += usize::from(file.order_free());
         for d in &docs {
-            let quick = eval::evaluate(&file, Rc::clone(d));
-            let full = eval::evaluate_every_clause(&file, Rc::clone(d));
+            let quick = eval::evaluate(&file, Arc::clone(d));
+            let full = eval::evaluate_every_clause(&file, Arc::clone(d));
             assert_eq!(quick, full, "{text}");
         }
     }

@@ -6,7 +6,7 @@
 #![no_main]
 
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use eks_sg_lint::analysis::Analysis;
 use eks_sg_lint::guard::{self, eval, model_doc, parser, value};
@@ -19,11 +19,11 @@ const TEMPLATE: &str = include_str!("../../testdata/examples/cloudformation/clus
 
 thread_local! {
     /// The documents rules are evaluated against, built once.
-    static DOCS: Vec<Rc<value::Val>> = docs();
+    static DOCS: Vec<Arc<value::Val>> = docs();
 }
 
-fn docs() -> Vec<Rc<value::Val>> {
-    let mut out: Vec<Rc<value::Val>> = yaml::parse(FileId(0), TEMPLATE, Limits::default())
+fn docs() -> Vec<Arc<value::Val>> {
+    let mut out: Vec<Arc<value::Val>> = yaml::parse(FileId(0), TEMPLATE, Limits::default())
         .unwrap_or_default()
         .iter()
         .map(value::from_node)
@@ -50,9 +50,9 @@ fuzz_target!(|data: &[u8]| {
             let timeless = !text.contains("now");
             DOCS.with(|docs| {
                 for doc in docs {
-                    let quick = eval::evaluate(&file, Rc::clone(doc));
+                    let quick = eval::evaluate(&file, Arc::clone(doc));
                     if timeless {
-                        let full = eval::evaluate_every_clause(&file, Rc::clone(doc));
+                        let full = eval::evaluate_every_clause(&file, Arc::clone(doc));
                         assert_eq!(quick, full, "the shortcut changed a result");
                     }
                 }

@@ -2,7 +2,7 @@
 //! of its text in the rules file ([`RSpan`]), so evaluation results and
 //! errors can point back at the rule that produced them.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::value::Val;
 
@@ -171,7 +171,7 @@ pub enum LetValue {
 
 #[derive(Debug, Clone)]
 pub struct Literal {
-    pub value: Rc<Val>,
+    pub value: Arc<Val>,
     pub span: RSpan,
 }
 
@@ -284,7 +284,7 @@ pub enum Part {
     /// `[*]`, or `[name]` binding keys when applied to a map.
     AllIndices(Option<String>),
     /// `[ name | CLAUSES ]`.
-    Filter(Option<String>, Rc<Conjunction>),
+    Filter(Option<String>, Arc<Conjunction>),
     /// `[ keys == /re/ ]`, `[ keys IN [...] ]`, `[ keys not in ... ]`.
     KeysFilter(Option<String>, KeysOp, Box<LetValue>),
 }
@@ -384,13 +384,13 @@ pub enum Clause {
     Block {
         query: Query,
         not_empty: bool,
-        block: Rc<Block>,
+        block: Arc<Block>,
         span: RSpan,
     },
     /// `when CONDITIONS { ... }`.
     When {
-        conditions: Rc<Conjunction>,
-        block: Rc<Block>,
+        conditions: Arc<Conjunction>,
+        block: Arc<Block>,
         span: RSpan,
     },
     /// A reference to another rule: `NAME`, `!NAME`, `NAME << msg >>`.
@@ -409,7 +409,7 @@ pub enum Clause {
         span: RSpan,
     },
     /// `AWS::S3::Bucket [when ...] { ... }` or its one-clause form.
-    TypeBlock(Rc<TypeBlock>),
+    TypeBlock(Arc<TypeBlock>),
 }
 
 impl Clause {

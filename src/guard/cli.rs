@@ -6,7 +6,6 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -124,7 +123,7 @@ fn walk(paths: &[PathBuf], exts: &[&str]) -> Result<Vec<PathBuf>, String> {
 struct DataFile {
     path: PathBuf,
     text: String,
-    docs: Vec<Rc<Val>>,
+    docs: Vec<Arc<Val>>,
 }
 
 fn read_data(path: &Path) -> Result<DataFile, String> {
@@ -147,7 +146,7 @@ fn read_data(path: &Path) -> Result<DataFile, String> {
     })
 }
 
-fn parse_data(path: &Path, text: &str) -> Result<Vec<Rc<Val>>, syntax::ParseError> {
+fn parse_data(path: &Path, text: &str) -> Result<Vec<Arc<Val>>, syntax::ParseError> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let limits = Limits::default();
     let id = FileId(0);
@@ -279,7 +278,7 @@ fn validate(a: &ValidateArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
                         out.push(Evaluated {
                             data: d.path.clone(),
                             rules_file: rules_path.clone(),
-                            results: eval::evaluate(file, Rc::clone(doc)),
+                            results: eval::evaluate(file, Arc::clone(doc)),
                             text: None,
                             sources: None,
                         });
@@ -511,7 +510,7 @@ fn sarif(evaluated: &[Evaluated]) -> String {
 /// One unit test: an input and the verdicts expected of named rules.
 struct TestCase {
     name: Option<String>,
-    input: Rc<Val>,
+    input: Arc<Val>,
     expectations: Vec<(String, Option<Status>, String)>,
 }
 
@@ -600,7 +599,7 @@ fn run_tests(
     };
     let mut code = 0;
     for (i, case) in cases.iter().enumerate() {
-        let results = eval::evaluate(&file, Rc::clone(&case.input));
+        let results = eval::evaluate(&file, Arc::clone(&case.input));
         out.push_str(&format!("Test Case #{}\n", i + 1));
         if let Some(n) = &case.name {
             out.push_str(&format!("Name: {n}\n"));

@@ -5,7 +5,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::ast::*;
 use super::functions;
@@ -45,20 +45,20 @@ impl Status {
 /// value), or the place where the query could go no further.
 #[derive(Debug, Clone)]
 pub enum QR {
-    Res(Rc<Val>),
-    Lit(Rc<Val>),
+    Res(Arc<Val>),
+    Lit(Arc<Val>),
     Unres(Unres),
 }
 
 #[derive(Debug, Clone)]
 pub struct Unres {
     /// The last value reached.
-    pub at: Rc<Val>,
+    pub at: Arc<Val>,
     pub reason: String,
 }
 
 impl QR {
-    pub fn value(&self) -> Option<&Rc<Val>> {
+    pub fn value(&self) -> Option<&Arc<Val>> {
         match self {
             QR::Res(v) | QR::Lit(v) => Some(v),
             QR::Unres(_) => None,
@@ -88,18 +88,18 @@ pub struct RuleResult {
 }
 
 /// Evaluates every rule of `file` over `root`.
-pub fn evaluate(file: &RulesFile, root: Rc<Val>) -> Vec<RuleResult> {
+pub fn evaluate(file: &RulesFile, root: Arc<Val>) -> Vec<RuleResult> {
     run(file, root, file.order_free())
 }
 
 /// As [`evaluate`], but gates evaluate every clause even when the file is
 /// [order free](RulesFile::order_free): the reference the shortcut is
 /// tested against.
-pub fn evaluate_every_clause(file: &RulesFile, root: Rc<Val>) -> Vec<RuleResult> {
+pub fn evaluate_every_clause(file: &RulesFile, root: Arc<Val>) -> Vec<RuleResult> {
     run(file, root, false)
 }
 
-fn run(file: &RulesFile, root: Rc<Val>, order_free: bool) -> Vec<RuleResult> {
+fn run(file: &RulesFile, root: Arc<Val>, order_free: bool) -> Vec<RuleResult> {
     let ev = Evaluator::new(file, root, order_free);
     let scope = Scope::root(&ev.root, &file.lets);
     file.rules
@@ -124,7 +124,7 @@ fn run(file: &RulesFile, root: Rc<Val>, order_free: bool) -> Vec<RuleResult> {
 
 struct Evaluator<'f> {
     file: &'f RulesFile,
-    root: Rc<Val>,
+    root: Arc<Val>,
     /// Rule verdicts by index, computed once per document.
     done: RefCell<Vec<Option<Status>>>,
     /// Failures recorded on the current path; truncated where a verdict
@@ -149,24 +149,24 @@ enum Role {
 
 struct Scope<'s> {
     parent: Option<&'s Scope<'s>>,
-    this: Rc<Val>,
+    this: Arc<Val>,
     lets: &'s [Let],
-    cache: RefCell<Vec<Option<Rc<Vec<QR>>>>>,
+    cache: RefCell<Vec<Option<Arc<Vec<QR>>>>>,
     busy: RefCell<Vec<bool>>,
-    binds: Vec<(String, Rc<Vec<QR>>)>,
+    binds: Vec<(String, Arc<Vec<QR>>)>,
     /// Map keys captured by queries (`[name]`, `[ name | ... ]`), visible
     /// to the rest of the block as cfn-guard makes them.
-    captures: RefCell<Vec<(String, Rc<Val>)>>,
+    captures: RefCell<Vec<(String, Arc<Val>)>>,
     /// A scope made for a filter or a query step: captures go to the
     /// scope around it.
     transparent: bool,
 }
 
 impl<'s> Scope<'s> {
-    fn root(this: &Rc<Val>, lets: &'s [Let]) -> Scope<'s> {
+    fn root(this: &Arc<Val>, lets: &'s [Let]) -> Scope<'s> {
         Scope {
             parent: None,
-            this: Rc::clone(this),
+            this: Arc::clone(this),
             lets,
             cache: RefCell::new(vec![None; lets.len()]),
             busy: RefCell::new(vec![false; lets.len()]),
@@ -177,14 +177,14 @@ impl<'s> Scope<'s> {
     }
 
     /// A scope for a filter or a query step.
-    fn value(parent: &'s Scope<'s>, this: Rc<Val>) -> Scope<'s> {
+    fn value(parent: &'s Scope<'s>, this: Arc<Val>) -> Scope<'s> {
         let mut s = Scope::child(parent, this, &[]);
         s.transparent = true;
         s
     }
 
     /// Records a captured key in the nearest scope that is not transparent.
-    fn capture(&self, name: &str, key: &Rc<Val>) {
+    fn capture(&self, name: &str, key: &Arc<Val>) {
         let mut s = self;
         while s.transparent {
             match s.parent {
@@ -194,10 +194,10 @@ impl<'s> Scope<'s> {
         }
         s.captures
             .borrow_mut()
-            .push((name.to_string(), Rc::clone(key)));
+            .push((name.to_string(), Arc::clone(key)));
     }
 
-    fn child(parent: &'s Scope<'s>, this: Rc<Val>, lets: &'s [Let]) -> Scope<'s> {
+    fn child(parent: &'s Scope<'s>, this: Arc<Val>, lets: &'s [Let]) -> Scope<'s> {
         Scope {
             parent: Some(parent),
             this,
@@ -211,9 +211,9 @@ impl<'s> Scope<'s> {
     }
 }
 
-fn unres(at: &Rc<Val>, reason: impl Into<String>) -> QR {
+fn unres(at: &Arc<Val>, reason: impl Into<String>) -> QR {
     QR::Unres(Unres {
-        at: Rc::clone(at),
+        at: Arc::clone(at),
         reason: reason.into(),
     })
 }
@@ -249,7 +249,7 @@ fn invert(s: Status) -> Status {
 struct Outcome {
     pass: bool,
     /// The value that failed, or where its query stopped.
-    at: Option<Rc<Val>>,
+    at: Option<Arc<Val>>,
     detail: Detail,
 }
 
@@ -259,17 +259,17 @@ struct Outcome {
 enum Detail {
     Text(String),
     /// `X is not OP Y`.
-    NotOrdered(Rc<Val>, &'static str, Rc<Val>),
+    NotOrdered(Arc<Val>, &'static str, Arc<Val>),
     /// `X is in Y` (`true`) or `X is not in Y` (`false`).
-    In(Rc<Val>, bool, Rc<Val>),
+    In(Arc<Val>, bool, Arc<Val>),
     /// `X is in Y` (`true`) or `X is not in Y` (`false`), for strings.
-    StringIn(Rc<Val>, bool, Rc<Val>),
+    StringIn(Arc<Val>, bool, Arc<Val>),
     /// `is X, expected Y`.
-    Expected(Rc<Val>, Rc<Val>),
+    Expected(Arc<Val>, Arc<Val>),
     /// `X does not satisfy OP`.
-    Unsatisfied(Rc<Val>, &'static str),
+    Unsatisfied(Arc<Val>, &'static str),
     /// `X is empty` (`true`) or `X is not empty` (`false`).
-    Empty(Rc<Val>, bool),
+    Empty(Arc<Val>, bool),
 }
 
 impl Detail {
@@ -307,7 +307,7 @@ impl From<String> for Detail {
 }
 
 impl<'f> Evaluator<'f> {
-    fn new(file: &'f RulesFile, root: Rc<Val>, order_free: bool) -> Self {
+    fn new(file: &'f RulesFile, root: Arc<Val>, order_free: bool) -> Self {
         let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, r) in file.rules.iter().enumerate() {
             by_name.entry(r.name.as_str()).or_default().push(i);
@@ -357,7 +357,7 @@ impl<'f> Evaluator<'f> {
         status
     }
 
-    fn fail(&self, at: Option<&Rc<Val>>, message: String, custom: &Option<String>, clause: RSpan) {
+    fn fail(&self, at: Option<&Arc<Val>>, message: String, custom: &Option<String>, clause: RSpan) {
         if self.quiet.get() > 0 {
             return;
         }
@@ -403,7 +403,7 @@ impl<'f> Evaluator<'f> {
                     self.block(
                         &rule.block,
                         root_scope,
-                        Rc::clone(&root_scope.this),
+                        Arc::clone(&root_scope.this),
                         Role::Assert,
                     )
                 } else {
@@ -413,7 +413,7 @@ impl<'f> Evaluator<'f> {
             None => self.block(
                 &rule.block,
                 root_scope,
-                Rc::clone(&root_scope.this),
+                Arc::clone(&root_scope.this),
                 Role::Assert,
             ),
         };
@@ -438,7 +438,7 @@ impl<'f> Evaluator<'f> {
             .map(|i| self.rule_status_by_index(i, root))))
     }
 
-    fn block(&self, block: &Block, parent: &Scope<'_>, this: Rc<Val>, role: Role) -> Status {
+    fn block(&self, block: &Block, parent: &Scope<'_>, this: Arc<Val>, role: Role) -> Status {
         if !self.deeper() {
             return Status::Fail;
         }
@@ -498,7 +498,7 @@ impl<'f> Evaluator<'f> {
                 let gate = self.quietly(|| self.conjunction(conditions, scope, Role::Gate));
                 self.failures.borrow_mut().truncate(mark);
                 if gate == Status::Pass {
-                    self.block(block, scope, Rc::clone(&scope.this), role)
+                    self.block(block, scope, Arc::clone(&scope.this), role)
                 } else {
                     Status::Skip
                 }
@@ -597,12 +597,12 @@ impl<'f> Evaluator<'f> {
         if !self.deeper() {
             return Status::Fail;
         }
-        let mut call_scope = Scope::child(scope, Rc::clone(&scope.this), &[]);
+        let mut call_scope = Scope::child(scope, Arc::clone(&scope.this), &[]);
         for (p, a) in rule.params.iter().zip(args) {
             let values = self.let_value(a, scope);
-            call_scope.binds.push((p.clone(), Rc::new(values)));
+            call_scope.binds.push((p.clone(), Arc::new(values)));
         }
-        let status = self.block(&rule.block, &call_scope, Rc::clone(&scope.this), role);
+        let status = self.block(&rule.block, &call_scope, Arc::clone(&scope.this), role);
         self.up();
         let s = match (status, negated) {
             (Status::Skip, _) => Status::Skip,
@@ -632,7 +632,7 @@ impl<'f> Evaluator<'f> {
                 continue;
             }
             let mark = self.mark();
-            let inner = Scope::child(scope, Rc::clone(res), &[]);
+            let inner = Scope::child(scope, Arc::clone(res), &[]);
             if let Some(conds) = &tb.conditions {
                 let gate = self.quietly(|| self.conjunction(conds, &inner, Role::Gate));
                 self.failures.borrow_mut().truncate(mark);
@@ -641,7 +641,7 @@ impl<'f> Evaluator<'f> {
                     continue;
                 }
             }
-            statuses.push(self.block(&tb.block, &inner, Rc::clone(res), Role::Assert));
+            statuses.push(self.block(&tb.block, &inner, Arc::clone(res), Role::Assert));
         }
         and(statuses)
     }
@@ -675,7 +675,7 @@ impl<'f> Evaluator<'f> {
                     fail += 1;
                     self.fail(Some(&u.at), u.reason.clone(), &None, span);
                 }
-                QR::Res(v) | QR::Lit(v) => match self.block(block, scope, Rc::clone(v), role) {
+                QR::Res(v) | QR::Lit(v) => match self.block(block, scope, Arc::clone(v), role) {
                     Status::Pass => pass += 1,
                     Status::Fail => fail += 1,
                     Status::Skip => {}
@@ -811,7 +811,7 @@ impl<'f> Evaluator<'f> {
                 };
                 let (pass, detail) = match (empty, v) {
                     (Some(e), QR::Res(x) | QR::Lit(x)) => {
-                        (e != a.op_not, Detail::Empty(Rc::clone(x), e))
+                        (e != a.op_not, Detail::Empty(Arc::clone(x), e))
                     }
                     (Some(e), QR::Unres(_)) => (
                         e != a.op_not,
@@ -859,7 +859,7 @@ impl<'f> Evaluator<'f> {
             };
             let (pass, detail) = match (holds, v) {
                 (Some(h), QR::Res(x) | QR::Lit(x)) => {
-                    (h != a.op_not, Detail::Unsatisfied(Rc::clone(x), op_text))
+                    (h != a.op_not, Detail::Unsatisfied(Arc::clone(x), op_text))
                 }
                 (Some(h), QR::Unres(_)) => (
                     h != a.op_not,
@@ -883,7 +883,7 @@ impl<'f> Evaluator<'f> {
 
     fn let_value(&self, v: &LetValue, scope: &Scope<'_>) -> Vec<QR> {
         match v {
-            LetValue::Literal(l) => vec![QR::Lit(Rc::clone(&l.value))],
+            LetValue::Literal(l) => vec![QR::Lit(Arc::clone(&l.value))],
             LetValue::Query(q) => self.query(q, scope),
             LetValue::Call(c) => {
                 let args: Vec<Vec<QR>> = c.args.iter().map(|a| self.let_value(a, scope)).collect();
@@ -892,28 +892,28 @@ impl<'f> Evaluator<'f> {
         }
     }
 
-    fn variable(&self, name: &str, scope: &Scope<'_>) -> Option<Rc<Vec<QR>>> {
+    fn variable(&self, name: &str, scope: &Scope<'_>) -> Option<Arc<Vec<QR>>> {
         let mut s = Some(scope);
         while let Some(sc) = s {
             if let Some((_, v)) = sc.binds.iter().rev().find(|(n, _)| n == name) {
-                return Some(Rc::clone(v));
+                return Some(Arc::clone(v));
             }
             let captured: Vec<QR> = sc
                 .captures
                 .borrow()
                 .iter()
                 .filter(|(n, _)| n == name)
-                .map(|(_, k)| QR::Res(Rc::clone(k)))
+                .map(|(_, k)| QR::Res(Arc::clone(k)))
                 .collect();
             if !captured.is_empty() {
-                return Some(Rc::new(captured));
+                return Some(Arc::new(captured));
             }
             if let Some(idx) = sc.lets.iter().position(|l| l.name == name) {
                 if let Some(Some(cached)) = sc.cache.borrow().get(idx) {
-                    return Some(Rc::clone(cached));
+                    return Some(Arc::clone(cached));
                 }
                 if sc.busy.borrow().get(idx).copied().unwrap_or(false) {
-                    return Some(Rc::new(Vec::new()));
+                    return Some(Arc::new(Vec::new()));
                 }
                 if let Some(b) = sc.busy.borrow_mut().get_mut(idx) {
                     *b = true;
@@ -926,9 +926,9 @@ impl<'f> Evaluator<'f> {
                     }
                     _ => Vec::new(),
                 };
-                let values = Rc::new(values);
+                let values = Arc::new(values);
                 if let Some(slot) = sc.cache.borrow_mut().get_mut(idx) {
-                    *slot = Some(Rc::clone(&values));
+                    *slot = Some(Arc::clone(&values));
                 }
                 return Some(values);
             }
@@ -942,7 +942,7 @@ impl<'f> Evaluator<'f> {
         if !self.deeper() {
             return out;
         }
-        self.resolve(&q.parts, 0, Rc::clone(&scope.this), scope, &mut out);
+        self.resolve(&q.parts, 0, Arc::clone(&scope.this), scope, &mut out);
         self.up();
         out
     }
@@ -951,7 +951,7 @@ impl<'f> Evaluator<'f> {
         &self,
         parts: &[Part],
         idx: usize,
-        current: Rc<Val>,
+        current: Arc<Val>,
         scope: &Scope<'_>,
         out: &mut Vec<QR>,
     ) {
@@ -977,7 +977,7 @@ impl<'f> Evaluator<'f> {
                         QR::Unres(_) => out.push(v.clone()),
                         QR::Res(x) | QR::Lit(x) => {
                             if next < parts.len() {
-                                self.resolve(parts, next, Rc::clone(x), scope, out);
+                                self.resolve(parts, next, Arc::clone(x), scope, out);
                             } else {
                                 out.push(v.clone());
                             }
@@ -999,7 +999,7 @@ impl<'f> Evaluator<'f> {
                         // other letter cases (`cfn_nag` finds `cfn-nag`).
                         case_variants(key).iter().find_map(|k| current.get(k))
                     }) {
-                        Some(v) => self.resolve(parts, idx + 1, Rc::clone(v), scope, out),
+                        Some(v) => self.resolve(parts, idx + 1, Arc::clone(v), scope, out),
                         None => out.push(unres(&current, format!("key `{key}` is missing"))),
                     },
                     _ => out.push(unres(
@@ -1050,7 +1050,7 @@ impl<'f> Evaluator<'f> {
                     };
                     for n in names {
                         match current.get(&n) {
-                            Some(v) => self.resolve(parts, next, Rc::clone(v), scope, out),
+                            Some(v) => self.resolve(parts, next, Arc::clone(v), scope, out),
                             None => out.push(unres(&current, format!("key `{n}` is missing"))),
                         }
                     }
@@ -1063,14 +1063,14 @@ impl<'f> Evaluator<'f> {
                         out.push(unres(&current, "the list is empty"));
                     }
                     for v in items {
-                        self.resolve(parts, idx + 1, Rc::clone(v), scope, out);
+                        self.resolve(parts, idx + 1, Arc::clone(v), scope, out);
                     }
                 }
                 Kind::Map(entries) => match name {
-                    None => self.resolve(parts, idx + 1, Rc::clone(&current), scope, out),
+                    None => self.resolve(parts, idx + 1, Arc::clone(&current), scope, out),
                     Some(n) => self.each_entry(parts, idx, &current, entries, Some(n), scope, out),
                 },
-                _ => self.resolve(parts, idx + 1, Rc::clone(&current), scope, out),
+                _ => self.resolve(parts, idx + 1, Arc::clone(&current), scope, out),
             },
             Part::AllValues(name) => match &current.kind {
                 Kind::List(items) => {
@@ -1078,13 +1078,13 @@ impl<'f> Evaluator<'f> {
                         out.push(unres(&current, "the list is empty"));
                     }
                     for v in items {
-                        self.resolve(parts, idx + 1, Rc::clone(v), scope, out);
+                        self.resolve(parts, idx + 1, Arc::clone(v), scope, out);
                     }
                 }
                 Kind::Map(entries) => {
                     self.each_entry(parts, idx, &current, entries, name.as_ref(), scope, out)
                 }
-                _ => self.resolve(parts, idx + 1, Rc::clone(&current), scope, out),
+                _ => self.resolve(parts, idx + 1, Arc::clone(&current), scope, out),
             },
             Part::Filter(capture, conj) => {
                 let prev_all = matches!(
@@ -1095,7 +1095,7 @@ impl<'f> Evaluator<'f> {
                     Kind::Map(entries) => {
                         if prev_all {
                             if self.filter_holds(conj, &current, scope) {
-                                self.resolve(parts, idx + 1, Rc::clone(&current), scope, out);
+                                self.resolve(parts, idx + 1, Arc::clone(&current), scope, out);
                             }
                         } else {
                             for (k, v) in entries {
@@ -1103,7 +1103,7 @@ impl<'f> Evaluator<'f> {
                                     if let Some(c) = capture {
                                         scope.capture(c, k);
                                     }
-                                    self.resolve(parts, idx + 1, Rc::clone(v), scope, out);
+                                    self.resolve(parts, idx + 1, Arc::clone(v), scope, out);
                                 }
                             }
                         }
@@ -1111,13 +1111,13 @@ impl<'f> Evaluator<'f> {
                     Kind::List(items) => {
                         for v in items {
                             if self.filter_holds(conj, v, scope) {
-                                self.resolve(parts, idx + 1, Rc::clone(v), scope, out);
+                                self.resolve(parts, idx + 1, Arc::clone(v), scope, out);
                             }
                         }
                     }
                     _ if prev_all => {
                         if self.filter_holds(conj, &current, scope) {
-                            self.resolve(parts, idx + 1, Rc::clone(&current), scope, out);
+                            self.resolve(parts, idx + 1, Arc::clone(&current), scope, out);
                         }
                     }
                     _ => out.push(unres(
@@ -1134,7 +1134,7 @@ impl<'f> Evaluator<'f> {
                     ));
                     return;
                 };
-                let inner = Scope::value(scope, Rc::clone(&current));
+                let inner = Scope::value(scope, Arc::clone(&current));
                 let rhs = self.let_value(with, &inner);
                 for u in rhs.iter().filter(|r| matches!(r, QR::Unres(_))) {
                     out.push(u.clone());
@@ -1150,12 +1150,12 @@ impl<'f> Evaluator<'f> {
                         KeysOp::In => (Op::In, false),
                         KeysOp::NotIn => (Op::In, true),
                     };
-                    let outcomes = compare(cop, not, &[QR::Res(Rc::clone(k))], &rhs);
+                    let outcomes = compare(cop, not, &[QR::Res(Arc::clone(k))], &rhs);
                     if !outcomes.is_empty() && outcomes.iter().all(|o| o.pass) {
                         if let Some(c) = capture {
                             scope.capture(c, k);
                         }
-                        self.resolve(parts, idx + 1, Rc::clone(v), scope, out);
+                        self.resolve(parts, idx + 1, Arc::clone(v), scope, out);
                     }
                 }
             }
@@ -1167,8 +1167,8 @@ impl<'f> Evaluator<'f> {
         &self,
         parts: &[Part],
         idx: usize,
-        current: &Rc<Val>,
-        entries: &[(Rc<Val>, Rc<Val>)],
+        current: &Arc<Val>,
+        entries: &[(Arc<Val>, Arc<Val>)],
         capture: Option<&String>,
         scope: &Scope<'_>,
         out: &mut Vec<QR>,
@@ -1181,7 +1181,7 @@ impl<'f> Evaluator<'f> {
             if let Some(c) = capture {
                 scope.capture(c, k);
             }
-            self.resolve(parts, idx + 1, Rc::clone(v), scope, out);
+            self.resolve(parts, idx + 1, Arc::clone(v), scope, out);
         }
     }
 
@@ -1190,13 +1190,13 @@ impl<'f> Evaluator<'f> {
         parts: &[Part],
         idx: usize,
         n: i64,
-        current: Rc<Val>,
+        current: Arc<Val>,
         scope: &Scope<'_>,
         out: &mut Vec<QR>,
     ) {
         match &current.kind {
             Kind::List(items) => match index_of(n, items.len()).and_then(|i| items.get(i)) {
-                Some(v) => self.resolve(parts, idx + 1, Rc::clone(v), scope, out),
+                Some(v) => self.resolve(parts, idx + 1, Arc::clone(v), scope, out),
                 None => out.push(unres(
                     &current,
                     format!("index {n} is out of bounds (the list has {})", items.len()),
@@ -1210,12 +1210,12 @@ impl<'f> Evaluator<'f> {
     }
 
     /// Whether a filter's clauses hold on `value` (a test, not an assertion).
-    fn filter_holds(&self, conj: &Conjunction, value: &Rc<Val>, scope: &Scope<'_>) -> bool {
+    fn filter_holds(&self, conj: &Conjunction, value: &Arc<Val>, scope: &Scope<'_>) -> bool {
         if !self.deeper() {
             return false;
         }
         let mark = self.mark();
-        let inner = Scope::value(scope, Rc::clone(value));
+        let inner = Scope::value(scope, Arc::clone(value));
         let s = self.quietly(|| self.conjunction(conj, &inner, Role::Gate));
         self.failures.borrow_mut().truncate(mark);
         self.up();
@@ -1306,10 +1306,10 @@ fn index_of(n: i64, len: usize) -> Option<usize> {
     }
 }
 
-fn at_of(v: &QR) -> Option<Rc<Val>> {
+fn at_of(v: &QR) -> Option<Arc<Val>> {
     match v {
-        QR::Res(x) | QR::Lit(x) => Some(Rc::clone(x)),
-        QR::Unres(u) => Some(Rc::clone(&u.at)),
+        QR::Res(x) | QR::Lit(x) => Some(Arc::clone(x)),
+        QR::Unres(u) => Some(Arc::clone(&u.at)),
     }
 }
 
@@ -1336,7 +1336,7 @@ fn element_empty(v: &QR) -> Option<bool> {
 
 // ----- binary comparisons (cfn-guard's operator semantics) ----------------
 
-fn single_literal(v: &[QR]) -> Option<&Rc<Val>> {
+fn single_literal(v: &[QR]) -> Option<&Arc<Val>> {
     match v {
         [QR::Lit(x)] => Some(x),
         _ => None,
@@ -1435,18 +1435,18 @@ fn same_at(l: &Val, r: &Val, depth: usize) -> bool {
     }
 }
 
-fn outcome(pass: bool, at: &Rc<Val>, detail: impl Into<Detail>) -> Outcome {
+fn outcome(pass: bool, at: &Arc<Val>, detail: impl Into<Detail>) -> Outcome {
     Outcome {
         pass,
-        at: Some(Rc::clone(at)),
+        at: Some(Arc::clone(at)),
         detail: detail.into(),
     }
 }
 
-fn match_eq(l: &Rc<Val>, r: &Rc<Val>) -> Outcome {
+fn match_eq(l: &Arc<Val>, r: &Arc<Val>) -> Outcome {
     match eq(l, r) {
         Some(true) => outcome(true, l, String::new()),
-        Some(false) => outcome(false, l, Detail::Expected(Rc::clone(l), Rc::clone(r))),
+        Some(false) => outcome(false, l, Detail::Expected(Arc::clone(l), Arc::clone(r))),
         None => outcome(
             false,
             l,
@@ -1470,7 +1470,7 @@ enum InKind {
     List,
 }
 
-fn contained_in(l: &Rc<Val>, r: &Rc<Val>) -> (Option<bool>, InKind) {
+fn contained_in(l: &Arc<Val>, r: &Arc<Val>) -> (Option<bool>, InKind) {
     match (&l.kind, &r.kind) {
         (Kind::List(litems), Kind::List(ritems)) => {
             if ritems.first().is_some_and(|f| f.is_list()) {
@@ -1488,7 +1488,7 @@ fn contained_in(l: &Rc<Val>, r: &Rc<Val>) -> (Option<bool>, InKind) {
     }
 }
 
-fn in_outcome(l: &Rc<Val>, r: &Rc<Val>, not: bool) -> Outcome {
+fn in_outcome(l: &Arc<Val>, r: &Arc<Val>, not: bool) -> Outcome {
     let (res, kind) = contained_in(l, r);
     match res {
         None => outcome(
@@ -1508,12 +1508,12 @@ fn in_outcome(l: &Rc<Val>, r: &Rc<Val>, not: bool) -> Outcome {
             } else {
                 c
             };
-            outcome(pass, l, Detail::In(Rc::clone(l), not, Rc::clone(r)))
+            outcome(pass, l, Detail::In(Arc::clone(l), not, Arc::clone(r)))
         }
     }
 }
 
-fn string_in(l: &Rc<Val>, r: &Rc<Val>) -> Option<bool> {
+fn string_in(l: &Arc<Val>, r: &Arc<Val>) -> Option<bool> {
     match (&l.kind, &r.kind) {
         (Kind::Str(a), Kind::Str(b)) => Some(b.contains(&**a)),
         _ => None,
@@ -1523,16 +1523,16 @@ fn string_in(l: &Rc<Val>, r: &Rc<Val>) -> Option<bool> {
 fn unresolved_lhs(u: &Unres) -> Outcome {
     Outcome {
         pass: false,
-        at: Some(Rc::clone(&u.at)),
+        at: Some(Arc::clone(&u.at)),
         detail: Detail::Text(u.reason.clone()),
     }
 }
 
-fn selected(v: &[QR], unresolved: &mut dyn FnMut(&Unres)) -> Vec<Rc<Val>> {
+fn selected(v: &[QR], unresolved: &mut dyn FnMut(&Unres)) -> Vec<Arc<Val>> {
     let mut out = Vec::with_capacity(v.len());
     for x in v {
         match x {
-            QR::Res(x) | QR::Lit(x) => out.push(Rc::clone(x)),
+            QR::Res(x) | QR::Lit(x) => out.push(Arc::clone(x)),
             QR::Unres(u) => unresolved(u),
         }
     }
@@ -1550,7 +1550,7 @@ fn compare(op: Op, not: bool, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
 
 fn compare_order(op: Op, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
     let mut out = Vec::new();
-    let flatten = |v: Vec<Rc<Val>>| -> Vec<Rc<Val>> {
+    let flatten = |v: Vec<Arc<Val>>| -> Vec<Arc<Val>> {
         let mut o = Vec::new();
         for x in v {
             match &x.kind {
@@ -1587,7 +1587,7 @@ fn compare_order(op: Op, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
                 Some(p) => outcome(
                     p,
                     x,
-                    Detail::NotOrdered(Rc::clone(x), op.text(false), Rc::clone(y)),
+                    Detail::NotOrdered(Arc::clone(x), op.text(false), Arc::clone(y)),
                 ),
                 None => outcome(
                     false,
@@ -1673,8 +1673,8 @@ fn compare_eq(not: bool, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
                     ));
                 }
             }
-            let contains = |set: &[Rc<Val>], x: &Rc<Val>| set.iter().any(|y| same(x, y));
-            let diff: Vec<Rc<Val>> = if l.len() > r.len() {
+            let contains = |set: &[Arc<Val>], x: &Arc<Val>| set.iter().any(|y| same(x, y));
+            let diff: Vec<Arc<Val>> = if l.len() > r.len() {
                 l.iter().filter(|x| !contains(&r, x)).cloned().collect()
             } else {
                 r.iter().filter(|x| !contains(&l, x)).cloned().collect()
@@ -1714,7 +1714,7 @@ fn compare_eq(not: bool, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
     out
 }
 
-fn push_eq(out: &mut Vec<Outcome>, fixed: &mut Vec<Outcome>, l: &Rc<Val>, r: &Rc<Val>) {
+fn push_eq(out: &mut Vec<Outcome>, fixed: &mut Vec<Outcome>, l: &Arc<Val>, r: &Arc<Val>) {
     let o = match_eq(l, r);
     if eq(l, r).is_none() {
         fixed.push(o);
@@ -1789,15 +1789,15 @@ fn compare_in(not: bool, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
                     ));
                 }
             }
-            let is_in = |x: &Rc<Val>| {
+            let is_in = |x: &Arc<Val>| {
                 r.iter()
                     .any(|y| matches!(contained_in(x, y), (Some(true), _)))
             };
             if not {
-                let common: Vec<&Rc<Val>> = l.iter().filter(|x| is_in(x)).collect();
+                let common: Vec<&Arc<Val>> = l.iter().filter(|x| is_in(x)).collect();
                 out.push(Outcome {
                     pass: common.is_empty(),
-                    at: common.first().map(|x| Rc::clone(x)),
+                    at: common.first().map(|x| Arc::clone(x)),
                     detail: common
                         .first()
                         .map(|x| format!("{} is in the selected values", x.display()))
@@ -1805,10 +1805,10 @@ fn compare_in(not: bool, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
                         .into(),
                 });
             } else {
-                let missing: Vec<&Rc<Val>> = l.iter().filter(|x| !is_in(x)).collect();
+                let missing: Vec<&Arc<Val>> = l.iter().filter(|x| !is_in(x)).collect();
                 out.push(Outcome {
                     pass: missing.is_empty(),
-                    at: missing.first().map(|x| Rc::clone(x)),
+                    at: missing.first().map(|x| Arc::clone(x)),
                     detail: missing
                         .first()
                         .map(|x| format!("{} is not in the selected values", x.display()))
@@ -1821,12 +1821,12 @@ fn compare_in(not: bool, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
     out
 }
 
-fn string_in_outcome(l: &Rc<Val>, r: &Rc<Val>, not: bool) -> Outcome {
+fn string_in_outcome(l: &Arc<Val>, r: &Arc<Val>, not: bool) -> Outcome {
     match string_in(l, r) {
         Some(c) => outcome(
             c != not,
             l,
-            Detail::StringIn(Rc::clone(l), not, Rc::clone(r)),
+            Detail::StringIn(Arc::clone(l), not, Arc::clone(r)),
         ),
         None => outcome(
             false,

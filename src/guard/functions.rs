@@ -3,13 +3,13 @@
 //! nothing rather than an error, so the clause that uses it skips or fails
 //! as an empty selection does.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::ast::Func;
 use super::eval::QR;
 use super::value::{Kind, Val};
 
-fn values(arg: &[QR]) -> impl Iterator<Item = &Rc<Val>> {
+fn values(arg: &[QR]) -> impl Iterator<Item = &Arc<Val>> {
     arg.iter().filter_map(QR::value)
 }
 

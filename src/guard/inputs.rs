@@ -1,7 +1,7 @@
 //! The documents a rules file runs over, other than the model document:
 //! a raw Terraform module as the tree of its blocks.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::value::{self, Kind, Val};
 use crate::source::FileId;
@@ -11,8 +11,8 @@ use crate::syntax::Node;
 /// then labels, merged across files (`resource.aws_eks_cluster.this`), and
 /// inside a body, repeated blocks (`ingress { }` twice) gathered into a
 /// list under their name.
-pub fn terraform_module(files: &[(FileId, &Node)]) -> Rc<Val> {
-    let mut merged: Vec<(Rc<Val>, Rc<Val>)> = Vec::new();
+pub fn terraform_module(files: &[(FileId, &Node)]) -> Arc<Val> {
+    let mut merged: Vec<(Arc<Val>, Arc<Val>)> = Vec::new();
     let mut span = None;
     for (_, node) in files {
         span = span.or(Some(node.span));
@@ -28,7 +28,11 @@ pub fn terraform_module(files: &[(FileId, &Node)]) -> Rc<Val> {
 /// begins and repeated keys become lists.
 const LABEL_DEPTH: usize = 3;
 
-fn merge_into(into: &mut Vec<(Rc<Val>, Rc<Val>)>, entries: &[(Rc<Val>, Rc<Val>)], depth: usize) {
+fn merge_into(
+    into: &mut Vec<(Arc<Val>, Arc<Val>)>,
+    entries: &[(Arc<Val>, Arc<Val>)],
+    depth: usize,
+) {
     for (k, v) in entries {
         let key = k.as_str().unwrap_or("");
         let is_map = matches!(v.kind, Kind::Map(_));
@@ -52,23 +56,23 @@ fn merge_into(into: &mut Vec<(Rc<Val>, Rc<Val>)>, entries: &[(Rc<Val>, Rc<Val>)]
             if let Kind::Map(new) = &v.kind {
                 merge_into(&mut fresh, new, depth + 1);
             }
-            into.push((Rc::clone(k), Val::new(v.span, Kind::Map(fresh))));
+            into.push((Arc::clone(k), Val::new(v.span, Kind::Map(fresh))));
             continue;
         }
         if depth >= LABEL_DEPTH {
-            into.push((Rc::clone(k), group_repeats(v)));
+            into.push((Arc::clone(k), group_repeats(v)));
         } else {
-            into.push((Rc::clone(k), Rc::clone(v)));
+            into.push((Arc::clone(k), Arc::clone(v)));
         }
     }
 }
 
 /// Inside a body: repeated keys become one list.
-fn group_repeats(v: &Rc<Val>) -> Rc<Val> {
+fn group_repeats(v: &Arc<Val>) -> Arc<Val> {
     let Kind::Map(entries) = &v.kind else {
-        return Rc::clone(v);
+        return Arc::clone(v);
     };
-    let mut out: Vec<(Rc<Val>, Rc<Val>)> = Vec::new();
+    let mut out: Vec<(Arc<Val>, Arc<Val>)> = Vec::new();
     let mut counts: Vec<(String, usize)> = Vec::new();
     for (k, _) in entries {
         let key = k.as_str().unwrap_or("").to_string();
@@ -82,7 +86,7 @@ fn group_repeats(v: &Rc<Val>) -> Rc<Val> {
         let repeated = counts.iter().any(|(n, c)| n == key && *c > 1);
         let val = group_repeats(val);
         if !repeated {
-            out.push((Rc::clone(k), val));
+            out.push((Arc::clone(k), val));
             continue;
         }
         match out.iter().position(|(k2, _)| k2.as_str() == Some(key)) {
@@ -95,7 +99,7 @@ fn group_repeats(v: &Rc<Val>) -> Rc<Val> {
                 items.push(val);
                 out[pos] = (k2, Val::new(list.span, Kind::List(items)));
             }
-            None => out.push((Rc::clone(k), Val::new(val.span, Kind::List(vec![val])))),
+            None => out.push((Arc::clone(k), Val::new(val.span, Kind::List(vec![val])))),
         }
     }
     Val::new(v.span, Kind::Map(out))

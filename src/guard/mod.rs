@@ -23,7 +23,9 @@ pub mod projection;
 pub mod report;
 pub mod value;
 
-use std::rc::Rc;
+use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use crate::analysis::Analysis;
 use crate::finding::{Finding, Level, RuleMeta};
@@ -160,16 +162,15 @@ pub fn metas(user: &RuleSet) -> Vec<&'static RuleMeta> {
     out
 }
 
+/// Which rules run: shared by the threads that evaluate rules files.
+pub type Selected<'a> = &'a (dyn Fn(&RuleMeta) -> bool + Sync);
+
 fn builtins() -> &'static [LoadedRules] {
     builtin::loaded()
 }
 
 /// Runs the built-in Guard rules and the user's rules.
-pub fn check(
-    inputs: &Inputs,
-    user: &RuleSet,
-    selected: &dyn Fn(&RuleMeta) -> bool,
-) -> Vec<Finding> {
+pub fn check(inputs: &Inputs, user: &RuleSet, selected: Selected<'_>) -> Vec<Finding> {
     let documents = check_documents(inputs, user, selected);
     let model = check_model(inputs.model, inputs.analysis, user, selected);
     documents.merge(model)
@@ -210,11 +211,7 @@ fn runnable<'a>(
 /// Whether a selected rules file reads raw documents of `kind`: if none
 /// does, the pipeline may free those parse trees as soon as they are
 /// extracted.
-pub fn reads_documents(
-    user: &RuleSet,
-    selected: &dyn Fn(&RuleMeta) -> bool,
-    kind: InputKind,
-) -> bool {
+pub fn reads_documents(user: &RuleSet, selected: Selected<'_>, kind: InputKind) -> bool {
     builtins()
         .iter()
         .chain(user.files.iter())
@@ -225,35 +222,36 @@ pub fn reads_documents(
 /// The first pass: rules files over the raw documents (CloudFormation,
 /// eksctl, Terraform modules). Once it has run, the parse trees are no
 /// longer needed by Guard.
-pub fn check_documents(
-    inputs: &Inputs,
-    user: &RuleSet,
-    selected: &dyn Fn(&RuleMeta) -> bool,
-) -> FileFindings {
+pub fn check_documents(inputs: &Inputs, user: &RuleSet, selected: Selected<'_>) -> FileFindings {
     let mut out = Vec::new();
     for (i, loaded, file) in runnable(user, selected) {
-        let mut found = Vec::new();
-        // Each document is converted when its turn comes, not all at once.
-        match loaded.header.input {
+        // Each document is converted when its turn comes, not all at once,
+        // and the documents are taken side by side; their findings join in
+        // document order.
+        let over = |doc: Arc<value::Val>| {
+            let mut found = Vec::new();
+            run_over(&file, loaded, doc, selected, &mut found);
+            found
+        };
+        let found: Vec<Vec<Finding>> = match loaded.header.input {
             InputKind::Model | InputKind::Plan => continue,
-            InputKind::CloudFormation => {
-                for (_, n) in inputs.cloudformation {
-                    run_over(&file, loaded, value::from_node(n), selected, &mut found);
-                }
-            }
-            InputKind::Eksctl => {
-                for (_, n) in inputs.eksctl {
-                    run_over(&file, loaded, value::from_node(n), selected, &mut found);
-                }
-            }
-            InputKind::Terraform => {
-                for files in inputs.terraform {
-                    let doc = inputs::terraform_module(files);
-                    run_over(&file, loaded, doc, selected, &mut found);
-                }
-            }
-        }
-        out.push((i, found));
+            InputKind::CloudFormation => inputs
+                .cloudformation
+                .par_iter()
+                .map(|(_, n)| over(value::from_node(n)))
+                .collect(),
+            InputKind::Eksctl => inputs
+                .eksctl
+                .par_iter()
+                .map(|(_, n)| over(value::from_node(n)))
+                .collect(),
+            InputKind::Terraform => inputs
+                .terraform
+                .par_iter()
+                .map(|files| over(inputs::terraform_module(files)))
+                .collect(),
+        };
+        out.push((i, found.into_iter().flatten().collect()));
     }
     FileFindings(out)
 }
@@ -264,7 +262,7 @@ pub fn check_model(
     model: &Model,
     analysis: &Analysis,
     user: &RuleSet,
-    selected: &dyn Fn(&RuleMeta) -> bool,
+    selected: Selected<'_>,
 ) -> FileFindings {
     let files: Vec<_> = runnable(user, selected)
         .filter(|(_, loaded, _)| loaded.header.input == InputKind::Model)
@@ -275,12 +273,15 @@ pub fn check_model(
     // Only what these rules can observe is built.
     let projection = projection::Proj::for_files(files.iter().map(|(_, _, f)| f));
     let doc = model_doc::build_projected(model, analysis, &projection);
-    let mut out = Vec::new();
-    for (i, loaded, file) in files {
-        let mut found = Vec::new();
-        run_over(&file, loaded, Rc::clone(&doc), selected, &mut found);
-        out.push((i, found));
-    }
+    // The files read one document: they run side by side.
+    let out = files
+        .into_par_iter()
+        .map(|(i, loaded, file)| {
+            let mut found = Vec::new();
+            run_over(&file, loaded, Arc::clone(&doc), selected, &mut found);
+            (i, found)
+        })
+        .collect();
     FileFindings(out)
 }
 
@@ -289,8 +290,8 @@ pub fn check_model(
 fn run_over(
     file: &ast::RulesFile,
     loaded: &LoadedRules,
-    doc: Rc<value::Val>,
-    selected: &dyn Fn(&RuleMeta) -> bool,
+    doc: Arc<value::Val>,
+    selected: Selected<'_>,
     out: &mut Vec<Finding>,
 ) {
     let fallback = doc.span;

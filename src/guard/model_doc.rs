@@ -6,7 +6,9 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use crate::analysis::{default_egress, Analysis};
 use crate::model::{
@@ -18,36 +20,36 @@ use crate::source::Span;
 use super::projection::Proj;
 use super::value::{Kind, Val};
 
-type Entries = Vec<(Rc<Val>, Rc<Val>)>;
+type Entries = Vec<(Arc<Val>, Arc<Val>)>;
 
-fn at(span: Span, kind: Kind) -> Rc<Val> {
+fn at(span: Span, kind: Kind) -> Arc<Val> {
     Val::new(Some(span), kind)
 }
 
 /// Text of the model (names, addresses): owned.
-fn s(span: Span, v: impl Into<String>) -> Rc<Val> {
+fn s(span: Span, v: impl Into<String>) -> Arc<Val> {
     at(span, Kind::Str(Cow::Owned(v.into())))
 }
 
 /// A fixed word (`ingress`, `tcp`, `managed`): borrowed, not allocated.
-fn word(span: Span, v: &'static str) -> Rc<Val> {
+fn word(span: Span, v: &'static str) -> Arc<Val> {
     at(span, Kind::Str(Cow::Borrowed(v)))
 }
 
-fn b(span: Span, v: bool) -> Rc<Val> {
+fn b(span: Span, v: bool) -> Arc<Val> {
     at(span, Kind::Bool(v))
 }
 
-fn null(span: Span) -> Rc<Val> {
+fn null(span: Span) -> Arc<Val> {
     at(span, Kind::Null)
 }
 
-fn list(span: Span, items: Vec<Rc<Val>>) -> Rc<Val> {
+fn list(span: Span, items: Vec<Arc<Val>>) -> Arc<Val> {
     at(span, Kind::List(items))
 }
 
 /// A key's text and its one value.
-type SharedKey = (&'static str, Rc<Val>);
+type SharedKey = (&'static str, Arc<Val>);
 
 /// What the document is built from, and how its keys are made.
 struct Builder<'a> {
@@ -59,17 +61,27 @@ struct Builder<'a> {
     shared_keys: Option<RefCell<Vec<SharedKey>>>,
 }
 
-impl Builder<'_> {
-    fn key(&self, span: Span, key: &'static str) -> Rc<Val> {
+impl<'a> Builder<'a> {
+    /// A builder with a key cache of its own when keys are shared: each
+    /// thread's share of a list gets one (keys are shared within a share).
+    fn new(model: &'a Model, analysis: &'a Analysis, share_keys: bool) -> Self {
+        Builder {
+            model,
+            analysis,
+            shared_keys: share_keys.then(RefCell::default),
+        }
+    }
+
+    fn key(&self, span: Span, key: &'static str) -> Arc<Val> {
         let Some(keys) = &self.shared_keys else {
             return Val::str(Some(span), key);
         };
         let mut keys = keys.borrow_mut();
         if let Some((_, v)) = keys.iter().find(|(k, _)| *k == key) {
-            return Rc::clone(v);
+            return Arc::clone(v);
         }
         let v = Val::str(None, key);
-        keys.push((key, Rc::clone(&v)));
+        keys.push((key, Arc::clone(&v)));
         v
     }
 
@@ -81,7 +93,7 @@ impl Builder<'_> {
         p: &Proj,
         span: Span,
         key: &'static str,
-        value: impl FnOnce(&Proj) -> Rc<Val>,
+        value: impl FnOnce(&Proj) -> Arc<Val>,
     ) {
         if let Some(under) = p.child(key, e.is_empty()) {
             let v = value(under);
@@ -90,12 +102,12 @@ impl Builder<'_> {
     }
 }
 
-fn map(span: Span, e: Entries) -> Rc<Val> {
+fn map(span: Span, e: Entries) -> Arc<Val> {
     at(span, Kind::Map(e))
 }
 
 /// A known boolean, or `null` when it depends on an unresolved value.
-fn known_bool(span: Span, k: &Known<bool>) -> Rc<Val> {
+fn known_bool(span: Span, k: &Known<bool>) -> Arc<Val> {
     match k {
         Known::Value(v) => b(span, *v),
         Known::OneOf(_) | Known::Unknown => null(span),
@@ -103,7 +115,7 @@ fn known_bool(span: Span, k: &Known<bool>) -> Rc<Val> {
 }
 
 /// A list of the names of `groups`.
-fn group_names(model: &Model, span: Span, groups: &[GroupRef]) -> Rc<Val> {
+fn group_names(model: &Model, span: Span, groups: &[GroupRef]) -> Arc<Val> {
     list(
         span,
         groups
@@ -124,18 +136,16 @@ fn group_name(model: &Model, g: &GroupRef) -> String {
 }
 
 /// Builds the whole model document.
-pub fn build(model: &Model, analysis: &Analysis) -> Rc<Val> {
+pub fn build(model: &Model, analysis: &Analysis) -> Arc<Val> {
     build_projected(model, analysis, &Proj::full())
 }
 
 /// Builds the parts of the model document that `p` asks for: the rest is
 /// left out, never built.
-pub fn build_projected(model: &Model, analysis: &Analysis, p: &Proj) -> Rc<Val> {
-    let d = &Builder {
-        model,
-        analysis,
-        shared_keys: (!p.is_full()).then(|| RefCell::new(Vec::new())),
-    };
+pub fn build_projected(model: &Model, analysis: &Analysis, p: &Proj) -> Arc<Val> {
+    let share_keys = !p.is_full();
+    let d = &Builder::new(model, analysis, share_keys);
+    let fork = || Builder::new(model, analysis, share_keys);
     let root_span = model
         .clusters
         .first()
@@ -148,9 +158,9 @@ pub fn build_projected(model: &Model, analysis: &Analysis, p: &Proj) -> Rc<Val> 
         let p = p.items();
         let clusters = model
             .clusters
-            .iter()
+            .par_iter()
             .enumerate()
-            .map(|(i, c)| cluster(d, ClusterId(i as u32), c, p))
+            .map_init(fork, |d, (i, c)| cluster(d, ClusterId(i as u32), c, p))
             .collect();
         list(rs, clusters)
     });
@@ -158,9 +168,9 @@ pub fn build_projected(model: &Model, analysis: &Analysis, p: &Proj) -> Rc<Val> 
         let p = p.items();
         let node_groups = model
             .node_groups
-            .iter()
+            .par_iter()
             .enumerate()
-            .map(|(i, ng)| node_group(d, i, ng, p))
+            .map_init(fork, |d, (i, ng)| node_group(d, i, ng, p))
             .collect();
         list(rs, node_groups)
     });
@@ -185,7 +195,8 @@ pub fn build_projected(model: &Model, analysis: &Analysis, p: &Proj) -> Rc<Val> 
             }
         }
         let groups = (0..model.groups.len())
-            .map(|i| {
+            .into_par_iter()
+            .map_init(fork, |d, i| {
                 let carriers = Carriers {
                     node_groups: on_nodes.get(i).map_or(&[], Vec::as_slice),
                     clusters: on_cp.get(i).map_or(&[], Vec::as_slice),
@@ -213,7 +224,7 @@ pub fn build_projected(model: &Model, analysis: &Analysis, p: &Proj) -> Rc<Val> 
     map(rs, root)
 }
 
-fn node_group(d: &Builder, i: usize, ng: &crate::model::NodeGroup, p: &Proj) -> Rc<Val> {
+fn node_group(d: &Builder, i: usize, ng: &crate::model::NodeGroup, p: &Proj) -> Arc<Val> {
     let (model, analysis) = (d.model, d.analysis);
     let sp = ng.span;
     let mut e = Entries::with_capacity(7);
@@ -266,14 +277,14 @@ fn node_group(d: &Builder, i: usize, ng: &crate::model::NodeGroup, p: &Proj) -> 
     map(sp, e)
 }
 
-fn known_str(span: Span, k: &Known<String>) -> Rc<Val> {
+fn known_str(span: Span, k: &Known<String>) -> Arc<Val> {
     match k {
         Known::Value(v) => s(span, v),
         _ => null(span),
     }
 }
 
-fn cluster(d: &Builder, id: ClusterId, c: &Cluster, p: &Proj) -> Rc<Val> {
+fn cluster(d: &Builder, id: ClusterId, c: &Cluster, p: &Proj) -> Arc<Val> {
     let (model, analysis) = (d.model, d.analysis);
     let sp = c.span;
     let mut e = Entries::with_capacity(8);
@@ -361,7 +372,7 @@ struct Carriers<'a> {
     clusters: &'a [usize],
 }
 
-fn group(d: &Builder, id: SgId, carriers: Carriers, p: &Proj) -> Rc<Val> {
+fn group(d: &Builder, id: SgId, carriers: Carriers, p: &Proj) -> Arc<Val> {
     let model = d.model;
     let Some(g) = model.groups.get(id.index()) else {
         return Val::lit(Kind::Null);
@@ -382,7 +393,7 @@ fn group(d: &Builder, id: SgId, carriers: Carriers, p: &Proj) -> Rc<Val> {
         b(sp, !g.rules_incomplete)
     });
     d.put(&mut e, p, sp, "node_groups", |_| {
-        let on_nodes: Vec<Rc<Val>> = carriers
+        let on_nodes: Vec<Arc<Val>> = carriers
             .node_groups
             .iter()
             .filter_map(|&i| model.node_groups.get(i))
@@ -391,7 +402,7 @@ fn group(d: &Builder, id: SgId, carriers: Carriers, p: &Proj) -> Rc<Val> {
         list(sp, on_nodes)
     });
     d.put(&mut e, p, sp, "clusters", |_| {
-        let on_cp: Vec<Rc<Val>> = carriers
+        let on_cp: Vec<Arc<Val>> = carriers
             .clusters
             .iter()
             .filter_map(|&i| model.clusters.get(i))
@@ -435,7 +446,7 @@ fn group(d: &Builder, id: SgId, carriers: Carriers, p: &Proj) -> Rc<Val> {
     map(sp, e)
 }
 
-fn rule(d: &Builder, owner: SgId, r: &SgRule, p: &Proj) -> Rc<Val> {
+fn rule(d: &Builder, owner: SgId, r: &SgRule, p: &Proj) -> Arc<Val> {
     let model = d.model;
     let sp = r.span;
     let mut e = Entries::with_capacity(10);

@@ -4,7 +4,7 @@
 //! comparison operator"), never a parser's internal name.
 
 use std::cell::Cell;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use winnow::error::{ErrMode, ParserError};
 use winnow::stream::{LocatingSlice, Location, Stateful, Stream};
@@ -564,8 +564,8 @@ fn clause(i: &mut In<'_>, ctx: Ctx) -> PResult<Clause> {
         let conds = conditions(i)?;
         let block = block(i, Ctx::Block).map_err(to_cut)?;
         return Ok(Clause::When {
-            conditions: Rc::new(conds),
-            block: Rc::new(block),
+            conditions: Arc::new(conds),
+            block: Arc::new(block),
             span: span_from(i, start),
         });
     }
@@ -576,7 +576,7 @@ fn clause(i: &mut In<'_>, ctx: Ctx) -> PResult<Clause> {
                 format!("a type block (`{name}`) may only appear in a rule or at the top level"),
             ));
         }
-        return type_block(i, name, start).map(|t| Clause::TypeBlock(Rc::new(t)));
+        return type_block(i, name, start).map(|t| Clause::TypeBlock(Arc::new(t)));
     }
     i.reset(&cp);
     let negated = not_prefix(i);
@@ -613,7 +613,7 @@ fn clause(i: &mut In<'_>, ctx: Ctx) -> PResult<Clause> {
         return Ok(Clause::Block {
             query,
             not_empty: false,
-            block: Rc::new(block),
+            block: Arc::new(block),
             span: span_from(i, start),
         });
     }
@@ -628,7 +628,7 @@ fn clause(i: &mut In<'_>, ctx: Ctx) -> PResult<Clause> {
                     return Ok(Clause::Block {
                         query,
                         not_empty: true,
-                        block: Rc::new(block),
+                        block: Arc::new(block),
                         span: span_from(i, start),
                     });
                 }
@@ -1008,7 +1008,7 @@ fn bracket(i: &mut In<'_>) -> PResult<Part> {
             "`*`, an index, a key or a filter clause inside `[ ]`",
         )));
     }
-    Ok(Part::Filter(capture, Rc::new(clauses)))
+    Ok(Part::Filter(capture, Arc::new(clauses)))
 }
 
 // ----- values ------------------------------------------------------------
@@ -1082,7 +1082,7 @@ fn call_args(i: &mut In<'_>) -> PResult<Vec<LetValue>> {
 }
 
 /// A literal value, or `None` when the input does not start with one.
-fn literal(i: &mut In<'_>) -> PResult<Option<Rc<Val>>> {
+fn literal(i: &mut In<'_>) -> PResult<Option<Arc<Val>>> {
     let r = rest(i);
     let Some(c) = r.chars().next() else {
         return Ok(None);
@@ -1112,7 +1112,7 @@ fn literal(i: &mut In<'_>) -> PResult<Option<Rc<Val>>> {
     }
 }
 
-fn number(i: &mut In<'_>, start: usize) -> PResult<Option<Rc<Val>>> {
+fn number(i: &mut In<'_>, start: usize) -> PResult<Option<Arc<Val>>> {
     let r = rest(i);
     let b = r.as_bytes();
     let mut n = usize::from(b.first() == Some(&b'-'));
@@ -1176,7 +1176,7 @@ fn number(i: &mut In<'_>, start: usize) -> PResult<Option<Rc<Val>>> {
     }
 }
 
-fn regex(i: &mut In<'_>) -> PResult<Rc<Val>> {
+fn regex(i: &mut In<'_>) -> PResult<Arc<Val>> {
     let start = pos(i);
     let r = rest(i);
     let mut source = String::new();
@@ -1186,7 +1186,7 @@ fn regex(i: &mut In<'_>) -> PResult<Rc<Val>> {
             '/' => {
                 advance(i, n + 2);
                 return match fancy_regex::Regex::new(&source) {
-                    Ok(compiled) => Ok(Val::lit(Kind::Regex(Rc::new(Regex { source, compiled })))),
+                    Ok(compiled) => Ok(Val::lit(Kind::Regex(Arc::new(Regex { source, compiled })))),
                     Err(e) => Err(cut_msg(start, format!("invalid regular expression: {e}"))),
                 };
             }
@@ -1207,7 +1207,7 @@ fn regex(i: &mut In<'_>) -> PResult<Rc<Val>> {
     ))
 }
 
-fn list(i: &mut In<'_>) -> PResult<Rc<Val>> {
+fn list(i: &mut In<'_>) -> PResult<Arc<Val>> {
     advance(i, 1);
     let mut items = Vec::new();
     loop {
@@ -1230,7 +1230,7 @@ fn list(i: &mut In<'_>) -> PResult<Rc<Val>> {
     Ok(Val::lit(Kind::List(items)))
 }
 
-fn map(i: &mut In<'_>) -> PResult<Rc<Val>> {
+fn map(i: &mut In<'_>) -> PResult<Arc<Val>> {
     advance(i, 1);
     let mut entries = Vec::new();
     loop {
@@ -1261,7 +1261,7 @@ fn map(i: &mut In<'_>) -> PResult<Rc<Val>> {
 }
 
 /// `r[a,b]`, `r(a,b)`, `r[a,b)`, `r(a,b]` over ints, floats or chars.
-fn range(i: &mut In<'_>) -> PResult<Rc<Val>> {
+fn range(i: &mut In<'_>) -> PResult<Arc<Val>> {
     let start = pos(i);
     advance(i, 1);
     let lower_inclusive = tag(i, "[");
@@ -1318,7 +1318,7 @@ fn range(i: &mut In<'_>) -> PResult<Rc<Val>> {
     Ok(Val::lit(kind))
 }
 
-fn range_bound(i: &mut In<'_>) -> PResult<Rc<Val>> {
+fn range_bound(i: &mut In<'_>) -> PResult<Arc<Val>> {
     let start = pos(i);
     if let Some(s) = quoted(i)? {
         let mut chars = s.chars();

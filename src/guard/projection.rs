@@ -602,7 +602,7 @@ mod tests {
                         assert!(snake_case(k), "{k}");
                         assert_eq!(crate::guard::eval::canonical_key(k), k);
                         keys += 1;
-                        stack.push(std::rc::Rc::clone(v));
+                        stack.push(std::sync::Arc::clone(v));
                     }
                 }
                 Kind::List(items) => stack.extend(items.iter().cloned()),

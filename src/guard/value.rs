@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::source::Span;
 use crate::syntax::{Node, RefPart, TemplatePart, Value};
@@ -60,13 +60,13 @@ pub enum Kind {
     /// the binary rather than allocated for every value.
     Str(Cow<'static, str>),
     Char(char),
-    Regex(Rc<Regex>),
+    Regex(Arc<Regex>),
     RangeInt(Range<i64>),
     RangeFloat(Range<f64>),
     RangeChar(Range<char>),
-    List(Vec<Rc<Val>>),
+    List(Vec<Arc<Val>>),
     /// Entries in order; keys are `Str` values with the key's span.
-    Map(Vec<(Rc<Val>, Rc<Val>)>),
+    Map(Vec<(Arc<Val>, Arc<Val>)>),
 }
 
 /// A value and where it came from (`None` for literals and computed values).
@@ -77,15 +77,15 @@ pub struct Val {
 }
 
 impl Val {
-    pub fn new(span: Option<Span>, kind: Kind) -> Rc<Val> {
-        Rc::new(Val { span, kind })
+    pub fn new(span: Option<Span>, kind: Kind) -> Arc<Val> {
+        Arc::new(Val { span, kind })
     }
 
-    pub fn lit(kind: Kind) -> Rc<Val> {
-        Rc::new(Val { span: None, kind })
+    pub fn lit(kind: Kind) -> Arc<Val> {
+        Arc::new(Val { span: None, kind })
     }
 
-    pub fn str(span: Option<Span>, s: impl Into<Cow<'static, str>>) -> Rc<Val> {
+    pub fn str(span: Option<Span>, s: impl Into<Cow<'static, str>>) -> Arc<Val> {
         Val::new(span, Kind::Str(s.into()))
     }
 
@@ -97,7 +97,7 @@ impl Val {
     }
 
     /// The value under `key` of a map (the first, when keys repeat).
-    pub fn get(&self, key: &str) -> Option<&Rc<Val>> {
+    pub fn get(&self, key: &str) -> Option<&Arc<Val>> {
         match &self.kind {
             Kind::Map(entries) => entries
                 .iter()
@@ -219,7 +219,7 @@ impl Val {
         }
     }
 
-    pub fn from_json(value: &serde_json::Value, depth: usize) -> Rc<Val> {
+    pub fn from_json(value: &serde_json::Value, depth: usize) -> Arc<Val> {
         use serde_json::Value as J;
         let kind = match value {
             J::Null => Kind::Null,
@@ -265,11 +265,11 @@ pub struct Conversion {
 const MAX_DEPTH: usize = 256;
 
 /// Converts a data tree. CloudFormation short tags become their long forms.
-pub fn from_node(node: &Node) -> Rc<Val> {
+pub fn from_node(node: &Node) -> Arc<Val> {
     convert(node, 0)
 }
 
-fn convert(node: &Node, depth: usize) -> Rc<Val> {
+fn convert(node: &Node, depth: usize) -> Arc<Val> {
     let span = Some(node.span);
     if depth > MAX_DEPTH {
         return Val::new(span, Kind::Null);
@@ -326,7 +326,7 @@ fn number(text: &str) -> Kind {
 
 /// `!Ref x` → `{Ref: x}`; `!GetAtt a.b` → `{"Fn::GetAtt": [a, b]}`; other
 /// `!Name` → `{"Fn::Name": ...}`; `!Condition c` → `{Condition: c}`.
-fn long_form(node: &Node, tag: &str, inner: &Node, depth: usize) -> Rc<Val> {
+fn long_form(node: &Node, tag: &str, inner: &Node, depth: usize) -> Arc<Val> {
     let key = match tag {
         "Ref" | "Condition" => tag.to_string(),
         _ => format!("Fn::{tag}"),
