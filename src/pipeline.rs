@@ -358,9 +358,8 @@ pub fn scan_showing_progress(
     };
     let document_findings = guard::check_documents(&inputs, user_rules, &selected);
     // From here on only suppression reads the parse trees, and only each
-    // CloudFormation resource's `Metadata`: read those and free the trees
-    // before the model document is built, so that the two are never in
-    // memory together.
+    // CloudFormation resource's `Metadata`: read those, and let the trees
+    // go while the model document is built.
     metadata.extend(cloudformation_docs.iter().flat_map(|(id, doc)| {
         crate::suppress::metadata_directives(doc)
             .into_iter()
@@ -372,12 +371,15 @@ pub fn scan_showing_progress(
     drop(terraform_plans);
     drop(cloudformation_docs);
     drop(eksctl_docs);
-    drop(parsed);
     // The built-in rules and the model's Guard rules read the model alone:
     // they run side by side (the model document on this thread), and their
-    // findings join in the order of one after the other.
+    // findings join in the order of one after the other. The parse trees
+    // are freed on the rules' thread, which has the less to do.
     let (rule_findings, model_findings) = std::thread::scope(|s| {
-        let rules = s.spawn(|| rules::check_all(&cx, selected));
+        let rules = s.spawn(move || {
+            drop(parsed);
+            rules::check_all(&cx, selected)
+        });
         let model_findings = guard::check_model(&model, &analysis, user_rules, &selected);
         let rule_findings = match rules.join() {
             Ok(found) => found,
