@@ -1,6 +1,7 @@
 //! The JSON front end on arbitrary text: a tree whose spans lie inside
 //! the text, or a parse error, never a panic, a stack overflow or unbounded
-//! memory.
+//! memory; and the same tree or error as the parse through
+//! `jsonc-parser`'s AST.
 #![no_main]
 
 #[path = "common.rs"]
@@ -14,8 +15,14 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    match json::parse(FileId(0), text, Limits::default()) {
-        Ok(doc) => common::check_tree(text, &doc),
+    let parsed = json::parse(FileId(0), text, Limits::default());
+    match &parsed {
+        Ok(doc) => common::check_tree(text, doc),
         Err(e) => common::check_span(text, e.span),
     }
+    assert_eq!(
+        parsed,
+        json::parse_with_ast(FileId(0), text, Limits::default()),
+        "tokens and AST disagree"
+    );
 });
