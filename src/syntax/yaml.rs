@@ -691,9 +691,15 @@ impl<'t> Builder<'t> {
             frame.end
         }
         .max(frame.start);
+        // Each collection's storage is trimmed to its length: pushed one by
+        // one, it grew by doubling, and the slack was a quarter of a tree.
         let value = match frame.kind {
-            FrameKind::Seq(items) => Value::Seq(items),
-            FrameKind::Map(map) => {
+            FrameKind::Seq(mut items) => {
+                items.shrink_to_fit();
+                Value::Seq(items)
+            }
+            FrameKind::Map(mut map) => {
+                map.entries.shrink_to_fit();
                 if let Some(key) = map.key {
                     // A key without a value cannot come out of the parser, but
                     // keep it rather than lose it.
