@@ -98,10 +98,13 @@ fn yaml_inputs() {
 #[test]
 fn json_inputs() {
     for (path, text) in texts("json") {
-        match json::parse(FileId(0), &text, Limits::default()) {
-            Ok(doc) => check_tree(&path, &text, &doc),
+        let parsed = json::parse(FileId(0), &text, Limits::default());
+        match &parsed {
+            Ok(doc) => check_tree(&path, &text, doc),
             Err(e) => check_span(&path, &text, e.span),
         }
+        let through_ast = json::parse_with_ast(FileId(0), &text, Limits::default());
+        assert_eq!(parsed, through_ast, "{}", path.display());
     }
 }
 

@@ -128,8 +128,9 @@ fn from_tokens(body: &str, cx: &Cx) -> Option<Node> {
         // it completes, until one wants another value.
         loop {
             let Some(container) = open.last_mut() else {
-                // The root: nothing may follow it.
-                return next(&mut sc).is_none().then_some(node);
+                // The root: nothing may follow it, not even what the
+                // scanner refuses.
+                return matches!(sc.scan(), Ok(None)).then_some(node);
             };
             match container {
                 Open::Array(_, items) => {
@@ -695,6 +696,10 @@ mod tests {
             "/* c */ 1",
             "[1, /* c */ 2]",
             "\"\\x41\"",
+            "1\0",
+            "[1]\0",
+            "{}x",
+            "[1,\0]",
         ] {
             assert_eq!(from_tokens(body(text), &cx(text)), None, "{text:?}");
             let ast = parse_with_ast(F, text, limits).unwrap_err();
