@@ -140,7 +140,7 @@ pub fn metadata_directives(doc: &Node) -> Vec<MetadataIgnore> {
         }
         if !codes.is_empty() {
             out.push(MetadataIgnore {
-                resource: resource.key.clone(),
+                resource: resource.key.to_string(),
                 codes,
                 span: meta.span,
                 ignore_span: ignore.map_or(meta.span, |n| n.span),

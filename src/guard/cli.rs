@@ -562,7 +562,7 @@ fn read_tests(path: &Path) -> Result<Vec<TestCase>, String> {
                 .as_scalar_text()
                 .map(|s| s.to_string())
                 .unwrap_or_default();
-            expectations.push((e.key.clone(), Status::parse(&text), text));
+            expectations.push((e.key.to_string(), Status::parse(&text), text));
         }
         out.push(TestCase {
             name,

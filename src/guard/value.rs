@@ -384,7 +384,7 @@ fn expr_text(node: &Node) -> String {
     match &node.value {
         Value::Reference(parts) => reference_text(parts),
         Value::String(s) => format!("\"{s}\""),
-        Value::Number(n) => n.clone(),
+        Value::Number(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Null => "null".into(),
         Value::Call(call) => {

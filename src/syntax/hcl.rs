@@ -36,6 +36,7 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
+use compact_str::CompactString;
 use rayon::prelude::*;
 
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator, UnaryOperator};
@@ -227,7 +228,7 @@ pub fn compound(node: &Node) -> Option<Compound> {
 /// since the text was unescaped.
 pub fn json_string_value(text: &str, span: Span) -> Node {
     if !text.contains("${") && !text.contains("%{") {
-        return Node::new(span, Value::String(text.to_string()));
+        return Node::new(span, Value::String(text.into()));
     }
     if check_nesting(span.file, text, 64, usize::MAX).is_err() {
         return Node::new(span, Value::Expr(text.to_string()));
@@ -387,7 +388,7 @@ impl Converter<'_> {
                 let attr_span = self.span(attr.span(), span);
                 let key_span = self.span(attr.key.span(), attr_span);
                 Entry {
-                    key: attr.key.as_str().to_string(),
+                    key: attr.key.as_str().into(),
                     key_span,
                     value: self.expr(&attr.value, attr_span, depth + 1),
                 }
@@ -408,8 +409,8 @@ impl Converter<'_> {
         for label in block.labels.iter().rev() {
             let key_span = self.span(label.span(), span);
             let key = match label {
-                BlockLabel::Ident(i) => i.as_str().to_string(),
-                BlockLabel::String(s) => s.as_str().to_string(),
+                BlockLabel::Ident(i) => i.as_str().into(),
+                BlockLabel::String(s) => s.as_str().into(),
             };
             value = Node::new(
                 span,
@@ -421,7 +422,7 @@ impl Converter<'_> {
             );
         }
         Entry {
-            key: block.ident.as_str().to_string(),
+            key: block.ident.as_str().into(),
             key_span: self.span(block.ident.span(), span),
             value,
         }
@@ -435,8 +436,8 @@ impl Converter<'_> {
         let value = match expr {
             Expression::Null(_) => Value::Null,
             Expression::Bool(b) => Value::Bool(*b.value()),
-            Expression::Number(_) => Value::Number(self.number_text(span, expr)),
-            Expression::String(s) => Value::String(s.value().clone()),
+            Expression::Number(_) => Value::Number(self.number_text(span, expr).into()),
+            Expression::String(s) => Value::String(s.value().as_str().into()),
             Expression::Array(array) => Value::Seq(
                 array
                     .iter()
@@ -448,10 +449,10 @@ impl Converter<'_> {
                 for (key, value) in object.iter() {
                     let key_span = self.span(key.span(), span);
                     let key_text = match key {
-                        ObjectKey::Ident(i) => i.as_str().to_string(),
-                        ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
-                        ObjectKey::Expression(Expression::Variable(v)) => v.as_str().to_string(),
-                        ObjectKey::Expression(_) => self.source(key_span),
+                        ObjectKey::Ident(i) => i.as_str().into(),
+                        ObjectKey::Expression(Expression::String(s)) => s.value().as_str().into(),
+                        ObjectKey::Expression(Expression::Variable(v)) => v.as_str().into(),
+                        ObjectKey::Expression(_) => self.source(key_span).into(),
                     };
                     entries.push(Entry {
                         key: key_text,
@@ -506,7 +507,7 @@ impl Converter<'_> {
                                 RefPart::Index(Box::new(self.expr(index, op_span, depth + 1)))
                             }
                             TraversalOperator::LegacyIndex(i) => RefPart::Index(Box::new(
-                                Node::new(op_span, Value::Number(i.value().to_string())),
+                                Node::new(op_span, Value::Number(i.value().to_string().into())),
                             )),
                         });
                     }
@@ -518,7 +519,7 @@ impl Converter<'_> {
                 if matches!(op.operator.value(), UnaryOperator::Neg)
                     && matches!(op.expr, Expression::Number(_)) =>
             {
-                Value::Number(self.number_text(span, expr))
+                Value::Number(self.number_text(span, expr).into())
             }
             Expression::UnaryOp(_) | Expression::BinaryOp(_) | Expression::ForExpr(_) => {
                 Value::Expr(self.source(span))
@@ -560,8 +561,8 @@ impl Converter<'_> {
             }
         }
         match parts.as_slice() {
-            [] => Value::String(String::new()),
-            [TemplatePart::Literal(s)] => Value::String(s.clone()),
+            [] => Value::String(CompactString::default()),
+            [TemplatePart::Literal(s)] => Value::String(s.as_str().into()),
             _ => Value::Template(parts),
         }
     }

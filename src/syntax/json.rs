@@ -19,6 +19,8 @@
 
 use std::borrow::Cow;
 
+use compact_str::CompactString;
+
 use jsonc_parser::ast::{ObjectPropName, Value as JsonValue};
 use jsonc_parser::errors::ParseErrorKind;
 use jsonc_parser::tokens::Token;
@@ -79,7 +81,7 @@ fn scanner_options() -> ScannerOptions {
 /// holds so far (for an object, the key whose value comes next).
 enum Open {
     Array(usize, Vec<Node>),
-    Object(usize, Vec<Entry>, Option<(String, Span)>),
+    Object(usize, Vec<Entry>, Option<(CompactString, Span)>),
 }
 
 /// The tree of `body` built from its tokens, or `None` for anything but
@@ -95,8 +97,8 @@ fn from_tokens(body: &str, cx: &Cx) -> Option<Node> {
         let start = sc.token_start();
         let leaf = |value, sc: &Scanner<'_>| Some(Node::new(cx.span(start, sc.token_end()), value));
         let mut node = match token {
-            Token::String(s) => leaf(Value::String(s.into_owned()), &sc),
-            Token::Number(n) => leaf(Value::Number(n.to_string()), &sc),
+            Token::String(s) => leaf(Value::String(CompactString::from(s.as_ref())), &sc),
+            Token::Number(n) => leaf(Value::Number(n.into()), &sc),
             Token::Boolean(b) => leaf(Value::Bool(b), &sc),
             Token::Null => leaf(Value::Null, &sc),
             Token::OpenBracket => {
@@ -112,7 +114,7 @@ fn from_tokens(body: &str, cx: &Cx) -> Option<Node> {
                 Token::CloseBrace => leaf(Value::Map(Vec::new()), &sc),
                 Token::String(key) => {
                     let key_span = cx.span(sc.token_start(), sc.token_end());
-                    let key = Some((key.into_owned(), key_span));
+                    let key = Some((CompactString::from(key.as_ref()), key_span));
                     if next(&mut sc)? != Token::Colon {
                         return None;
                     }
@@ -154,7 +156,7 @@ fn from_tokens(body: &str, cx: &Cx) -> Option<Node> {
                                 return None;
                             };
                             let key_span = cx.span(sc.token_start(), sc.token_end());
-                            *pending = Some((name.into_owned(), key_span));
+                            *pending = Some((CompactString::from(name.as_ref()), key_span));
                             if next(&mut sc)? != Token::Colon {
                                 return None;
                             }
@@ -235,11 +237,11 @@ impl Cx {
         match value {
             JsonValue::StringLit(s) => Node::new(
                 self.span(s.range.start, s.range.end),
-                Value::String(s.value.into_owned()),
+                Value::String(s.value.as_ref().into()),
             ),
             JsonValue::NumberLit(n) => Node::new(
                 self.span(n.range.start, n.range.end),
-                Value::Number(n.value.to_string()),
+                Value::Number(n.value.into()),
             ),
             JsonValue::BooleanLit(b) => {
                 Node::new(self.span(b.range.start, b.range.end), Value::Bool(b.value))
@@ -259,12 +261,13 @@ impl Cx {
                     .into_iter()
                     .map(|prop| {
                         let (key, key_span) = match prop.name {
-                            ObjectPropName::String(s) => {
-                                (s.value.into_owned(), self.span(s.range.start, s.range.end))
-                            }
+                            ObjectPropName::String(s) => (
+                                s.value.as_ref().into(),
+                                self.span(s.range.start, s.range.end),
+                            ),
                             // Not produced with loose property names off.
                             ObjectPropName::Word(w) => {
-                                (w.value.to_string(), self.span(w.range.start, w.range.end))
+                                (w.value.into(), self.span(w.range.start, w.range.end))
                             }
                         };
                         Entry {

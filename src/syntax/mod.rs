@@ -10,6 +10,8 @@ pub mod hcl;
 pub mod json;
 pub mod yaml;
 
+use compact_str::CompactString;
+
 use crate::source::Span;
 
 /// A value with the byte span of its text.
@@ -22,7 +24,7 @@ pub struct Node {
 /// A map entry: the key, the key's span and the value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    pub key: String,
+    pub key: compact_str::CompactString,
     pub key_span: Span,
     pub value: Node,
 }
@@ -32,8 +34,8 @@ pub enum Value {
     Null,
     Bool(bool),
     /// A number as written (`443`, `-1`, `1.5e3`), parsed on demand.
-    Number(String),
-    String(String),
+    Number(CompactString),
+    String(CompactString),
     Seq(Vec<Node>),
     /// An ordered map; duplicate keys are kept, in source order.
     Map(Vec<Entry>),

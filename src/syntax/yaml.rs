@@ -20,6 +20,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use compact_str::CompactString;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
 
 use super::{Entry, Limits, Node, ParseError, Value};
@@ -339,7 +340,7 @@ struct Anchored {
     /// Collection levels in the subtree (0 for a scalar).
     height: usize,
     /// A scalar's text, used when the alias is a map key.
-    raw: Option<String>,
+    raw: Option<CompactString>,
 }
 
 /// A finished node on its way into its parent.
@@ -348,7 +349,7 @@ struct Built {
     count: usize,
     height: usize,
     /// A scalar's text, used when the node is a map key.
-    raw: Option<String>,
+    raw: Option<CompactString>,
     /// A plain, untagged `<<` scalar (a merge key when used as a key).
     merge_key: bool,
     /// The end of the node in the parsed text.
@@ -369,7 +370,7 @@ struct MapFrame {
 }
 
 struct PendingKey {
-    text: String,
+    text: CompactString,
     span: Span,
     /// The end of the key in the parsed text.
     end: usize,
@@ -596,7 +597,7 @@ impl<'t> Builder<'t> {
                     node: node.clone(),
                     count,
                     height: 0,
-                    raw: Some(value.to_string()),
+                    raw: Some(value.into()),
                 },
             );
         }
@@ -605,7 +606,7 @@ impl<'t> Builder<'t> {
             node,
             count,
             height: 0,
-            raw: Some(value.to_string()),
+            raw: Some(value.into()),
             merge_key,
             end,
         })
@@ -810,7 +811,7 @@ impl<'t> Builder<'t> {
                         None => original
                             .get(span.start as usize..span.end as usize)
                             .unwrap_or("")
-                            .to_string(),
+                            .into(),
                     };
                     map.key = Some(PendingKey {
                         text: key,
@@ -852,7 +853,7 @@ fn apply_merges(entries: Vec<Entry>, merges: &[usize]) -> Vec<Entry> {
         return entries;
     }
     let merge_set: HashSet<usize> = merges.iter().copied().collect();
-    let mut seen: HashSet<String> = entries
+    let mut seen: HashSet<CompactString> = entries
         .iter()
         .enumerate()
         .filter(|(i, _)| !merge_set.contains(i))
@@ -888,15 +889,15 @@ fn apply_merges(entries: Vec<Entry>, merges: &[usize]) -> Vec<Entry> {
 
 /// The value of a scalar under the YAML 1.2 core schema and its tag.
 fn resolve_scalar(value: &str, style: ScalarStyle, tag: &TagKind) -> Value {
-    let string = || Value::String(value.to_string());
+    let string = || Value::String(value.into());
     match tag {
         TagKind::NonSpecific => string(),
         TagKind::Core(core) => match core.as_str() {
             "str" => string(),
             "null" if value.is_empty() || is_null(value) => Value::Null,
             "bool" => parse_bool(value).map_or_else(string, Value::Bool),
-            "int" if is_int(value) => Value::Number(value.to_string()),
-            "float" if is_int(value) || is_float(value) => Value::Number(value.to_string()),
+            "int" if is_int(value) => Value::Number(value.into()),
+            "float" if is_int(value) || is_float(value) => Value::Number(value.into()),
             "map" | "seq" => resolve_untagged(value, style),
             _ => string(),
         },
@@ -906,16 +907,16 @@ fn resolve_scalar(value: &str, style: ScalarStyle, tag: &TagKind) -> Value {
 
 fn resolve_untagged(value: &str, style: ScalarStyle) -> Value {
     if style != ScalarStyle::Plain {
-        return Value::String(value.to_string());
+        return Value::String(value.into());
     }
     if value.is_empty() || is_null(value) {
         Value::Null
     } else if let Some(b) = parse_bool(value) {
         Value::Bool(b)
     } else if is_int(value) || is_float(value) {
-        Value::Number(value.to_string())
+        Value::Number(value.into())
     } else {
-        Value::String(value.to_string())
+        Value::String(value.into())
     }
 }
 
@@ -1140,11 +1141,11 @@ mod tests {
     }
 
     fn string(s: &str) -> Value {
-        Value::String(s.to_string())
+        Value::String(s.into())
     }
 
     fn number(s: &str) -> Value {
-        Value::Number(s.to_string())
+        Value::Number(s.into())
     }
 
     fn tagged(node: &Node) -> (&str, &Node) {
@@ -1456,7 +1457,7 @@ two:\n  w: 0\n  <<: [*a, *b]\n\
 three: {<<: {k: v}, k: mine}\n\
 odd: {<<: scalar}\n";
         let root = doc(text);
-        let keys = |k: &str| -> Vec<(String, Value)> {
+        let keys = |k: &str| -> Vec<(CompactString, Value)> {
             root.get(k)
                 .unwrap()
                 .as_map()

@@ -253,7 +253,7 @@ impl<'a> Template<'a> {
             return self.eval_function(name, arg, ph);
         }
         match &node.value {
-            Value::String(s) | Value::Number(s) => Val::Str(s.clone()),
+            Value::String(s) | Value::Number(s) => Val::Str(s.to_string()),
             Value::Bool(b) => Val::Str(b.to_string()),
             Value::Seq(items) => Val::List(self.eval_items(items, ph)),
             _ => Val::Unknown,

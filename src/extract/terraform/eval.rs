@@ -327,7 +327,7 @@ pub(super) fn render(node: &Node) -> String {
                 line.to_string()
             }
         }
-        Value::String(s) | Value::Number(s) => s.clone(),
+        Value::String(s) | Value::Number(s) => s.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Null => "null".into(),
         Value::Template(parts) => {
@@ -636,8 +636,8 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         let v = match &node.value {
             Value::Null => Val::Null,
             Value::Bool(b) => Val::Bool(*b),
-            Value::Number(n) => Val::Num(n.clone()),
-            Value::String(s) => Val::Str(s.clone()),
+            Value::Number(n) => Val::Num(n.to_string()),
+            Value::String(s) => Val::Str(s.to_string()),
             Value::Seq(items) => {
                 Val::List(items.iter().map(|n| self.eval_at(n, depth + 1)).collect())
             }
@@ -817,7 +817,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                     Some(k) => k.to_string(),
                     None => return Val::Unknown(render(node)),
                 },
-                None => entry.key.clone(),
+                None => entry.key.to_string(),
             };
             items.push(MapItem {
                 key,
@@ -1248,7 +1248,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                     .map(|inst| {
                         let mut parts = vec![RefPart::Index(Box::new(Node::new(
                             span,
-                            Value::String(inst.key.clone()),
+                            Value::String(inst.key.as_str().into()),
                         )))];
                         parts.extend(after.iter().cloned());
                         self.resource_ref(res, &parts, span, depth + 1)
@@ -1263,7 +1263,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 let one = |key: &str| {
                     let parts = [RefPart::Index(Box::new(Node::new(
                         span,
-                        Value::String(key.to_string()),
+                        Value::String(key.into()),
                     )))];
                     self.resource_ref(res, &parts, span, depth + 1)
                 };

@@ -393,7 +393,7 @@ fn build_scopes<'m, 'a>(
             for file in &cx.var_files {
                 for entry in file.as_map().unwrap_or(&[]) {
                     if !is_block(entry) {
-                        scope.values.insert(entry.key.clone(), &entry.value);
+                        scope.values.insert(entry.key.to_string(), &entry.value);
                     }
                 }
             }

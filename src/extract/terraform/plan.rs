@@ -145,12 +145,12 @@ fn resource(
     let value = Node::new(
         span,
         Value::Map(vec![Entry {
-            key: ty.to_string(),
+            key: ty.into(),
             key_span: header,
             value: Node::new(
                 span,
                 Value::Map(vec![Entry {
-                    key: label,
+                    key: label.into(),
                     key_span: header,
                     value: Node::new(span, body),
                 }]),
@@ -158,7 +158,7 @@ fn resource(
         }]),
     );
     Some(Entry {
-        key: keyword.to_string(),
+        key: keyword.into(),
         key_span: header,
         value,
     })

@@ -451,7 +451,7 @@ impl Extractor<'_, '_> {
                 for entry in entries {
                     let key = match hcl::key_expression(entry) {
                         Some(key_node) => text(self.ev.eval(&key_node)),
-                        None => Known::Value(entry.key.clone()),
+                        None => Known::Value(entry.key.to_string()),
                     };
                     out.push(Tag {
                         key,
