@@ -16,7 +16,8 @@
 #
 # Usage: bench/run.sh [--runs N] [--peer-runs N] [--install-peers] [--quick]
 #                     [--update-readme]
-#   --runs N          runs per figure (default 5); the median is reported
+#   --runs N          runs per figure (default 9: five proved too few on a
+#                     shared machine); the median is reported
 #   --peer-runs N     runs of the (slow) peers (default 3, at most --runs)
 #   --install-peers   install Checkov (PyPI, in a venv) and cfn-guard 3.2.1
 #                     (crates.io) into bench/.peers/ first, if absent
@@ -28,7 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-runs=5
+runs=9
 peer_runs=3
 install=0
 update_readme=0
