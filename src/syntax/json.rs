@@ -65,15 +65,33 @@ fn checked(file: FileId, text: &str, limits: Limits) -> Result<(Cx, &str), Parse
     Ok((cx, body))
 }
 
-/// The scanner's options: nothing beyond strict JSON.
-fn scanner_options() -> ScannerOptions {
-    ScannerOptions {
+/// The parser's options: nothing beyond strict JSON.
+fn strict() -> ParseOptions {
+    ParseOptions {
+        allow_comments: false,
+        allow_loose_object_property_names: false,
+        allow_trailing_commas: false,
+        allow_missing_commas: false,
         allow_single_quoted_strings: false,
         allow_hexadecimal_numbers: false,
         allow_unary_plus_numbers: false,
         allow_bare_decimal_point_numbers: false,
         allow_non_finite_numbers: false,
         allow_extended_string_escapes: false,
+    }
+}
+
+/// The scanner's part of [`strict`], so that the token path and the AST
+/// path take the same tokens.
+fn scanner_options() -> ScannerOptions {
+    let o = strict();
+    ScannerOptions {
+        allow_single_quoted_strings: o.allow_single_quoted_strings,
+        allow_hexadecimal_numbers: o.allow_hexadecimal_numbers,
+        allow_unary_plus_numbers: o.allow_unary_plus_numbers,
+        allow_bare_decimal_point_numbers: o.allow_bare_decimal_point_numbers,
+        allow_non_finite_numbers: o.allow_non_finite_numbers,
+        allow_extended_string_escapes: o.allow_extended_string_escapes,
     }
 }
 
@@ -186,18 +204,7 @@ fn from_tokens(body: &str, cx: &Cx) -> Option<Node> {
 
 /// Parses `body` through `jsonc-parser`'s AST.
 fn through_ast(body: &str, cx: &Cx) -> Result<Node, ParseError> {
-    let options = ParseOptions {
-        allow_comments: false,
-        allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    };
+    let options = strict();
     let collect = CollectOptions {
         comments: CommentCollectionStrategy::Off,
         tokens: false,
