@@ -36,7 +36,7 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
-use compact_str::CompactString;
+use compact_str::{CompactString, ToCompactString};
 use rayon::prelude::*;
 
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator, UnaryOperator};
@@ -358,11 +358,15 @@ impl Converter<'_> {
         }
     }
 
-    fn source(&self, span: Span) -> String {
+    /// The text of `span`, borrowed.
+    fn written(&self, span: Span) -> &str {
         self.text
             .get(span.start as usize..span.end as usize)
             .unwrap_or("")
-            .to_string()
+    }
+
+    fn source(&self, span: Span) -> String {
+        self.written(span).to_string()
     }
 
     fn body(&self, body: &Body, span: Span, depth: usize) -> Node {
@@ -436,7 +440,7 @@ impl Converter<'_> {
         let value = match expr {
             Expression::Null(_) => Value::Null,
             Expression::Bool(b) => Value::Bool(*b.value()),
-            Expression::Number(_) => Value::Number(self.number_text(span, expr).into()),
+            Expression::Number(_) => Value::Number(self.number_text(span, expr)),
             Expression::String(s) => Value::String(s.value().as_str().into()),
             Expression::Array(array) => Value::Seq(
                 array
@@ -452,7 +456,7 @@ impl Converter<'_> {
                         ObjectKey::Ident(i) => i.as_str().into(),
                         ObjectKey::Expression(Expression::String(s)) => s.value().as_str().into(),
                         ObjectKey::Expression(Expression::Variable(v)) => v.as_str().into(),
-                        ObjectKey::Expression(_) => self.source(key_span).into(),
+                        ObjectKey::Expression(_) => self.written(key_span).into(),
                     };
                     entries.push(Entry {
                         key: key_text,
@@ -507,7 +511,7 @@ impl Converter<'_> {
                                 RefPart::Index(Box::new(self.expr(index, op_span, depth + 1)))
                             }
                             TraversalOperator::LegacyIndex(i) => RefPart::Index(Box::new(
-                                Node::new(op_span, Value::Number(i.value().to_string().into())),
+                                Node::new(op_span, Value::Number(i.value().to_compact_string())),
                             )),
                         });
                     }
@@ -519,7 +523,7 @@ impl Converter<'_> {
                 if matches!(op.operator.value(), UnaryOperator::Neg)
                     && matches!(op.expr, Expression::Number(_)) =>
             {
-                Value::Number(self.number_text(span, expr).into())
+                Value::Number(self.number_text(span, expr))
             }
             Expression::UnaryOp(_) | Expression::BinaryOp(_) | Expression::ForExpr(_) => {
                 Value::Expr(self.source(span))
@@ -529,14 +533,14 @@ impl Converter<'_> {
     }
 
     /// A number as written, without the whitespace `- 1` may hold.
-    fn number_text(&self, span: Span, expr: &Expression) -> String {
-        let text: String = self
-            .source(span)
+    fn number_text(&self, span: Span, expr: &Expression) -> CompactString {
+        let text: CompactString = self
+            .written(span)
             .chars()
             .filter(|c| !c.is_whitespace())
             .collect();
         if text.is_empty() {
-            expr.to_string().trim().to_string()
+            expr.to_string().trim().into()
         } else {
             text
         }
