@@ -246,6 +246,53 @@ fn hostile_nesting_is_an_error_not_a_stack_overflow() {
     assert_eq!(s["r"], Pass);
 }
 
+/// Work that grows exponentially with the rules' text (found by the
+/// guard_parser fuzz target: a parameterized rule calling itself thrice)
+/// stops at the step budget; the rules it did not decide fail and say why,
+/// and the rules decided before keep their verdicts.
+#[test]
+fn exponential_rules_stop_at_the_step_budget() {
+    let data = "Resources:\n".to_string()
+        + &(0..8)
+            .map(|i| format!("  R{i}: {{Type: T}}\n"))
+            .collect::<String>();
+    let stopped = |rules: &str| {
+        let results = eval::evaluate(&parse_ok(rules), doc(&data));
+        results
+            .into_iter()
+            .map(|r| (r.name, r.status, r.stopped, r.failures))
+            .collect::<Vec<_>>()
+    };
+    let recursive = "rule before { Resources exists }\n\
+                     rule check(x) { check(%x) check(%x) check(%x) }\n\
+                     rule r { check(Resources) }\n\
+                     rule after { Resources exists }\n";
+    let results = stopped(recursive);
+    assert_eq!(results.len(), 3);
+    assert_eq!((results[0].1, results[0].2), (Pass, false), "{results:?}");
+    for (name, status, stopped, failures) in &results[1..] {
+        assert_eq!((*status, *stopped), (Fail, true), "{name}");
+        assert_eq!(failures.len(), 1, "{name}");
+        assert!(
+            failures[0].message.starts_with("evaluation stopped after"),
+            "{}",
+            failures[0].message
+        );
+    }
+    // Filters nested ten deep over eight values: 8^10 steps unbounded.
+    let nested = (0..10).fold("Type exists".to_string(), |inner, _| {
+        format!("%x[ {inner} ] !empty")
+    });
+    let results = stopped(&format!("let x = Resources.*\nrule r {{ {nested} }}"));
+    assert_eq!((results[0].1, results[0].2), (Fail, true), "{results:?}");
+    // Three deep is well within the budget, and passes.
+    let shallow = (0..3).fold("Type exists".to_string(), |inner, _| {
+        format!("%x[ {inner} ] !empty")
+    });
+    let results = stopped(&format!("let x = Resources.*\nrule r {{ {shallow} }}"));
+    assert_eq!((results[0].1, results[0].2), (Pass, false), "{results:?}");
+}
+
 // ----- evaluator ------------------------------------------------------------
 
 #[test]

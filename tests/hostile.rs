@@ -326,6 +326,53 @@ fn fifos_symlink_loops_and_unreadable_files() {
     }
 }
 
+/// A user's Guard rules whose work grows exponentially with their text (a
+/// parameterized rule calling itself thrice: 3^100 calls before the depth
+/// limit) end at the evaluator's step budget, as a failure of each rule not
+/// decided, anchored at the document.
+#[test]
+fn guard_rules_with_exponential_work_stop_at_the_step_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("loop.guard"),
+        "rule check(x) {\n  check(%x)\n  check(%x)\n  check(%x)\n}\n\
+         rule LOOPS {\n  check(Resources)\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("template.yaml"), sample()).unwrap();
+    let out = check(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "--rules",
+            "loop.guard",
+            "--select",
+            "LOOPS",
+            "template.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let f = findings(&out);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(f[0].starts_with("LOOPS@1 rule `LOOPS` failed: evaluation stopped after "));
+    // `guard validate`: a failed rule, as any other.
+    let out = Command::new(common::bin())
+        .args([
+            "guard",
+            "validate",
+            "-r",
+            "loop.guard",
+            "-d",
+            "template.yaml",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(19), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("loop.guard/LOOPS    FAIL"));
+}
+
 #[test]
 fn output_is_the_same_on_one_thread_and_many() {
     let corpus = common::testdata("rules");

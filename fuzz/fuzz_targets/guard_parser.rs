@@ -2,7 +2,8 @@
 //! parses: rules run against a CloudFormation template and against the
 //! model document built from it, with and without gates stopping at their
 //! first failure. A syntax error must point inside the text and render;
-//! nothing may panic or run unbounded.
+//! nothing may panic or run unbounded (a run that outlasts the fuzzer's
+//! timeout is a finding too).
 #![no_main]
 
 use std::path::{Path, PathBuf};
@@ -46,14 +47,18 @@ fuzz_target!(|data: &[u8]| {
         Ok(file) => {
             // Gates that stop at their first failing clause change nothing:
             // every clause evaluated gives the same verdicts and failures
-            // (unless the rules read the clock).
+            // (unless the rules read the clock, or the step budget ran out:
+            // the two ways take different steps, so they stop in different
+            // places).
             let timeless = !text.contains("now");
             DOCS.with(|docs| {
                 for doc in docs {
                     let quick = eval::evaluate(&file, Arc::clone(doc));
                     if timeless {
                         let full = eval::evaluate_every_clause(&file, Arc::clone(doc));
-                        assert_eq!(quick, full, "the shortcut changed a result");
+                        if !quick.iter().chain(&full).any(|r| r.stopped) {
+                            assert_eq!(quick, full, "the shortcut changed a result");
+                        }
                     }
                 }
             });

@@ -15,6 +15,18 @@ use crate::source::Span;
 /// Maximum depth of nested evaluation (blocks, filters, rule references).
 pub const MAX_EVAL_DEPTH: u32 = 200;
 
+/// The steps (rules, blocks, queries, filters, variables and calls
+/// entered) one rules file may take over one document: this many, plus
+/// [`EVAL_STEPS_PER_VALUE`] for each value of the document. Nested filters
+/// and parameterized rules that call themselves make work that grows
+/// exponentially with the rules' text, not with the data: a few lines can
+/// outlast any run. The evaluation stops at the budget, and every rule it
+/// did not finish fails with a message saying so. The heaviest rule of the
+/// AWS Guard Rules Registry takes 330,000 steps over a 20 MB template.
+pub const EVAL_STEPS_BASE: u64 = 1_000_000;
+/// See [`EVAL_STEPS_BASE`].
+pub const EVAL_STEPS_PER_VALUE: u64 = 16;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Status {
     Pass,
@@ -85,6 +97,9 @@ pub struct RuleResult {
     pub name: String,
     pub status: Status,
     pub failures: Vec<Failure>,
+    /// The evaluation ran out of steps ([`EVAL_STEPS_BASE`]) before this
+    /// rule's verdict was known: it fails, with a failure saying so.
+    pub stopped: bool,
 }
 
 /// Evaluates every rule of `file` over `root`.
@@ -108,6 +123,26 @@ fn run(file: &RulesFile, root: Arc<Val>, order_free: bool) -> Vec<RuleResult> {
         .map(|(idx, rule)| {
             let before = ev.failures.borrow().len();
             let status = ev.rule_status_by_index(idx, &scope);
+            // Once out of steps every query comes back empty: no verdict
+            // reached from then on can be trusted.
+            if ev.stopped.get() {
+                return RuleResult {
+                    name: rule.name.clone(),
+                    status: Status::Fail,
+                    failures: vec![Failure {
+                        span: None,
+                        message: format!(
+                            "evaluation stopped after {} steps before this rule was decided: \
+                             nested filters or parameterized rules calling themselves make more \
+                             work than can be done",
+                            ev.budget
+                        ),
+                        custom: None,
+                        clause: rule.span,
+                    }],
+                    stopped: true,
+                };
+            }
             let failures = if status == Status::Fail {
                 ev.failures.borrow()[before..].to_vec()
             } else {
@@ -117,6 +152,7 @@ fn run(file: &RulesFile, root: Arc<Val>, order_free: bool) -> Vec<RuleResult> {
                 name: rule.name.clone(),
                 status,
                 failures,
+                stopped: false,
             }
         })
         .collect()
@@ -135,6 +171,11 @@ struct Evaluator<'f> {
     /// messages made.
     quiet: Cell<u32>,
     depth: Cell<u32>,
+    /// Steps taken so far, the most allowed ([`EVAL_STEPS_BASE`]), and
+    /// whether they ran out.
+    steps: Cell<u64>,
+    budget: u64,
+    stopped: Cell<bool>,
     by_name: HashMap<&'f str, Vec<usize>>,
     /// [`RulesFile::order_free`]: gates may stop at their first failure.
     order_free: bool,
@@ -312,6 +353,8 @@ impl<'f> Evaluator<'f> {
         for (i, r) in file.rules.iter().enumerate() {
             by_name.entry(r.name.as_str()).or_default().push(i);
         }
+        let budget =
+            EVAL_STEPS_BASE.saturating_add(EVAL_STEPS_PER_VALUE.saturating_mul(root.size()));
         Evaluator {
             file,
             root,
@@ -319,12 +362,23 @@ impl<'f> Evaluator<'f> {
             failures: RefCell::new(Vec::new()),
             quiet: Cell::new(0),
             depth: Cell::new(0),
+            steps: Cell::new(0),
+            budget,
+            stopped: Cell::new(false),
             by_name,
             order_free,
         }
     }
 
+    /// Enters one level of evaluation: false when too deep, or when the
+    /// evaluation is out of steps (it then stays out).
     fn deeper(&self) -> bool {
+        let steps = self.steps.get().saturating_add(1);
+        self.steps.set(steps);
+        if steps > self.budget {
+            self.stopped.set(true);
+            return false;
+        }
         let d = self.depth.get();
         if d >= MAX_EVAL_DEPTH {
             return false;

@@ -107,6 +107,21 @@ impl Val {
         }
     }
 
+    /// How many values this one holds, itself included.
+    pub fn size(&self) -> u64 {
+        let mut count = 0u64;
+        let mut stack: Vec<&Val> = vec![self];
+        while let Some(v) = stack.pop() {
+            count += 1;
+            match &v.kind {
+                Kind::List(items) => stack.extend(items.iter().map(|i| &**i)),
+                Kind::Map(entries) => stack.extend(entries.iter().map(|(_, v)| &**v)),
+                _ => {}
+            }
+        }
+        count
+    }
+
     pub fn is_list(&self) -> bool {
         matches!(self.kind, Kind::List(_))
     }
