@@ -135,7 +135,7 @@ fn run(file: &RulesFile, root: Arc<Val>, order_free: bool) -> Vec<RuleResult> {
                             "evaluation stopped after {} steps before this rule was decided: \
                              nested filters or parameterized rules calling themselves make more \
                              work than can be done",
-                            ev.budget
+                            ev.budget()
                         ),
                         custom: None,
                         clause: rule.span,
@@ -171,10 +171,11 @@ struct Evaluator<'f> {
     /// messages made.
     quiet: Cell<u32>,
     depth: Cell<u32>,
-    /// Steps taken so far, the most allowed ([`EVAL_STEPS_BASE`]), and
+    /// Steps taken so far, the most allowed ([`EVAL_STEPS_BASE`]; counted
+    /// only once the base is spent, as the document must be walked), and
     /// whether they ran out.
     steps: Cell<u64>,
-    budget: u64,
+    budget: Cell<Option<u64>>,
     stopped: Cell<bool>,
     by_name: HashMap<&'f str, Vec<usize>>,
     /// [`RulesFile::order_free`]: gates may stop at their first failure.
@@ -353,8 +354,6 @@ impl<'f> Evaluator<'f> {
         for (i, r) in file.rules.iter().enumerate() {
             by_name.entry(r.name.as_str()).or_default().push(i);
         }
-        let budget =
-            EVAL_STEPS_BASE.saturating_add(EVAL_STEPS_PER_VALUE.saturating_mul(root.size()));
         Evaluator {
             file,
             root,
@@ -363,7 +362,7 @@ impl<'f> Evaluator<'f> {
             quiet: Cell::new(0),
             depth: Cell::new(0),
             steps: Cell::new(0),
-            budget,
+            budget: Cell::new(None),
             stopped: Cell::new(false),
             by_name,
             order_free,
@@ -375,7 +374,7 @@ impl<'f> Evaluator<'f> {
     fn deeper(&self) -> bool {
         let steps = self.steps.get().saturating_add(1);
         self.steps.set(steps);
-        if steps > self.budget {
+        if steps > EVAL_STEPS_BASE && steps > self.budget() {
             self.stopped.set(true);
             return false;
         }
@@ -389,6 +388,16 @@ impl<'f> Evaluator<'f> {
 
     fn up(&self) {
         self.depth.set(self.depth.get().saturating_sub(1));
+    }
+
+    fn budget(&self) -> u64 {
+        if let Some(b) = self.budget.get() {
+            return b;
+        }
+        let per_value = EVAL_STEPS_PER_VALUE.saturating_mul(self.root.size());
+        let b = EVAL_STEPS_BASE.saturating_add(per_value);
+        self.budget.set(Some(b));
+        b
     }
 
     /// Runs a gate: its failures are dropped once it has run.
@@ -1497,8 +1506,8 @@ fn outcome(pass: bool, at: &Arc<Val>, detail: impl Into<Detail>) -> Outcome {
     }
 }
 
-fn match_eq(l: &Arc<Val>, r: &Arc<Val>) -> Outcome {
-    match eq(l, r) {
+fn match_eq(equal: Option<bool>, l: &Arc<Val>, r: &Arc<Val>) -> Outcome {
+    match equal {
         Some(true) => outcome(true, l, String::new()),
         Some(false) => outcome(false, l, Detail::Expected(Arc::clone(l), Arc::clone(r))),
         None => outcome(
@@ -1769,8 +1778,9 @@ fn compare_eq(not: bool, lhs: &[QR], rhs: &[QR]) -> Vec<Outcome> {
 }
 
 fn push_eq(out: &mut Vec<Outcome>, fixed: &mut Vec<Outcome>, l: &Arc<Val>, r: &Arc<Val>) {
-    let o = match_eq(l, r);
-    if eq(l, r).is_none() {
+    let equal = eq(l, r);
+    let o = match_eq(equal, l, r);
+    if equal.is_none() {
         fixed.push(o);
     } else {
         out.push(o);
