@@ -7,6 +7,7 @@
 //! carry a description of the expression for messages. Nothing is guessed.
 
 use std::cell::{Cell, RefCell};
+use std::collections::hash_map::Entry as Slot;
 use std::collections::{HashMap, HashSet};
 
 use crate::source::Span;
@@ -188,9 +189,11 @@ pub(super) struct Module<'a> {
     pub locals: HashMap<&'a str, &'a Node>,
     /// Managed resources in source order.
     pub resources: Vec<Resource<'a>>,
-    pub by_address: HashMap<String, usize>,
-    /// Data sources by `type.name`.
-    pub data: HashMap<String, Resource<'a>>,
+    /// Managed resources by type and name: borrowed from the tree, so a
+    /// reference is looked up without building its address.
+    pub by_address: HashMap<(&'a str, &'a str), usize>,
+    /// Data sources by type and name.
+    pub data: HashMap<(&'a str, &'a str), Resource<'a>>,
 }
 
 impl<'a> Module<'a> {
@@ -245,11 +248,11 @@ impl<'a> Module<'a> {
                             body,
                             header: entry.key_span.join(name.key_span),
                         };
-                        let local = format!("{}.{}", ty.key, name.key);
+                        let local = (ty.key.as_str(), name.key.as_str());
                         if entry.key == "data" {
                             m.data.entry(local).or_insert(res);
-                        } else if !m.by_address.contains_key(&local) {
-                            m.by_address.insert(local, m.resources.len());
+                        } else if let Slot::Vacant(slot) = m.by_address.entry(local) {
+                            slot.insert(m.resources.len());
                             m.resources.push(res);
                         }
                     }
@@ -262,8 +265,14 @@ impl<'a> Module<'a> {
 
     /// A resource by its address inside the module (`type.name`).
     pub fn resource(&self, address: &str) -> Option<&Resource<'a>> {
+        let (ty, name) = address.split_once('.')?;
+        self.resource_named(ty, name)
+    }
+
+    /// A resource by its type and name.
+    pub fn resource_named(&self, ty: &str, name: &str) -> Option<&Resource<'a>> {
         self.by_address
-            .get(address)
+            .get(&(ty, name))
             .and_then(|&i| self.resources.get(i))
     }
 }
@@ -915,7 +924,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                     return unknown();
                 };
                 let external = Ev::new(Val::External(desc()), span);
-                let Some(res) = self.module().data.get(&format!("{ty}.{name}")) else {
+                let Some(res) = self.module().data.get(&(ty, name)) else {
                     return external;
                 };
                 let mut rest = parts.get(3..).unwrap_or(&[]);
@@ -945,7 +954,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 let Some(name) = attr(1) else {
                     return unknown();
                 };
-                match self.module().resource(&format!("{root}.{name}")) {
+                match self.module().resource_named(root, name) {
                     Some(res) => self.resource_ref(res, parts.get(2..).unwrap_or(&[]), span, depth),
                     None => unknown(),
                 }
