@@ -865,7 +865,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             .map(|b| b.key.clone());
         if let Some(value) = direct {
             let value = Ev::new(value.v, span);
-            return self.apply(value, parts.get(1..).unwrap_or(&[]), &desc(), depth);
+            return self.apply(value, parts.get(1..).unwrap_or(&[]), &desc, depth);
         }
         if let Some(binding) = bound {
             let value = match attr(1) {
@@ -874,7 +874,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 _ => return unknown(),
             };
             let value = Ev::new(value.v, span);
-            return self.apply(value, parts.get(2..).unwrap_or(&[]), &desc(), depth);
+            return self.apply(value, parts.get(2..).unwrap_or(&[]), &desc, depth);
         }
         match root {
             "var" => {
@@ -884,7 +884,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 match self.variable(name, depth) {
                     Some(value) => {
                         let value = Ev::new(value.v, span);
-                        self.apply(value, parts.get(2..).unwrap_or(&[]), &desc(), depth)
+                        self.apply(value, parts.get(2..).unwrap_or(&[]), &desc, depth)
                     }
                     None => unknown(),
                 }
@@ -917,7 +917,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 // A scalar takes the reference's span; a collection keeps the
                 // spans of its members.
                 let value = Ev::new(value.v, span);
-                self.apply(value, parts.get(2..).unwrap_or(&[]), &desc(), depth)
+                self.apply(value, parts.get(2..).unwrap_or(&[]), &desc, depth)
             }
             "data" => {
                 let (Some(ty), Some(name)) = (attr(1), attr(2)) else {
@@ -943,7 +943,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                         Some(e) => {
                             let v = self.isolated(|| self.eval_at(&e.value, depth + 1));
                             let v = Ev::new(v.v, span);
-                            self.apply(v, rest.get(1..).unwrap_or(&[]), &desc(), depth)
+                            self.apply(v, rest.get(1..).unwrap_or(&[]), &desc, depth)
                         }
                         None => external,
                     },
@@ -1048,7 +1048,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 return unknown();
             };
             let v = super::eks_module::output(self, name, key.as_deref(), flavor, out, span);
-            return self.apply(v, rest.get(1..).unwrap_or(&[]), desc, depth);
+            return self.apply(v, rest.get(1..).unwrap_or(&[]), &|| desc.to_string(), depth);
         }
         let Some(children) = scope.children.get(name) else {
             return unknown();
@@ -1088,7 +1088,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         self.apply(
             Ev::new(v.v, span),
             rest.get(1..).unwrap_or(&[]),
-            desc,
+            &|| desc.to_string(),
             depth,
         )
     }
@@ -1219,20 +1219,22 @@ impl<'m, 'a> Evaluator<'m, 'a> {
 
     /// `TYPE.NAME` followed by `rest`.
     fn resource_ref(&self, res: &Resource<'_>, rest: &[RefPart], span: Span, depth: usize) -> Ev {
-        let desc = format!(
-            "{}{}",
-            res.address,
-            if rest.is_empty() {
-                String::new()
-            } else {
-                let r = render_reference(rest);
-                if r.starts_with('[') {
-                    r
+        let desc = || {
+            format!(
+                "{}{}",
+                res.address,
+                if rest.is_empty() {
+                    String::new()
                 } else {
-                    format!(".{r}")
+                    let r = render_reference(rest);
+                    if r.starts_with('[') {
+                        r
+                    } else {
+                        format!(".{r}")
+                    }
                 }
-            }
-        );
+            )
+        };
         let mut rest = rest;
         let mut address = res.address.clone();
         let mut bindings: Vec<Binding> = Vec::new();
@@ -1241,10 +1243,10 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             (Some(RefPart::Index(idx)), Expansion::Instances(list)) => {
                 let key = self.eval_at(idx, depth + 1);
                 let Some(key) = key.as_text() else {
-                    return Ev::new(Val::Unknown(desc), span);
+                    return Ev::new(Val::Unknown(desc()), span);
                 };
                 let Some(inst) = list.iter().find(|i| i.key == key) else {
-                    return Ev::new(Val::Unknown(desc), span);
+                    return Ev::new(Val::Unknown(desc()), span);
                 };
                 address = inst.address.clone();
                 bindings.push(inst.binding.clone());
@@ -1296,14 +1298,14 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             }
             (None, Expansion::Zero) => return Ev::new(Val::List(Vec::new()), span),
             (_, Expansion::Instances(_) | Expansion::Zero) => {
-                return Ev::new(Val::Unknown(desc), span);
+                return Ev::new(Val::Unknown(desc()), span);
             }
             // An instance of a resource whose instances are unknown: every
             // instance is alike here.
             (Some(RefPart::Index(_)), _) => rest = rest.get(1..).unwrap_or(&[]),
             (Some(RefPart::Splat), _) => {
                 if res.is_repeated() {
-                    return Ev::new(Val::Unknown(desc), span);
+                    return Ev::new(Val::Unknown(desc()), span);
                 }
                 let one = self.resource_ref(res, rest.get(1..).unwrap_or(&[]), span, depth);
                 return Ev::new(Val::List(vec![one]), span);
@@ -1311,7 +1313,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             _ => {}
         }
         let Some(RefPart::Attr(attr)) = rest.first() else {
-            return Ev::new(Val::Unknown(desc), span);
+            return Ev::new(Val::Unknown(desc()), span);
         };
         let after = rest.get(1..).unwrap_or(&[]);
         let v = match (res.ty, attr.as_str()) {
@@ -1322,15 +1324,15 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             }
             ("aws_launch_template", "id" | "name") => Val::LaunchTemplate(address),
             ("aws_launch_configuration", "id" | "name") => Val::LaunchConfig(address),
-            (_, "id" | "arn") => return Ev::new(Val::Unknown(desc), span),
+            (_, "id" | "arn") => return Ev::new(Val::Unknown(desc()), span),
             _ => {
                 // An argument of the resource reads back as written.
                 let key = format!("{address}.{attr}");
                 let Some(entry) = res.body.entry(attr).filter(|e| !is_block(e)) else {
-                    return Ev::new(Val::Unknown(desc), span);
+                    return Ev::new(Val::Unknown(desc()), span);
                 };
                 if !self.visiting.borrow_mut().insert(key.clone()) {
-                    return Ev::new(Val::Unknown(desc), span);
+                    return Ev::new(Val::Unknown(desc()), span);
                 }
                 let v = self.in_scope(res.scope, bindings, || {
                     self.eval_at(&entry.value, depth + 1)
@@ -1344,7 +1346,13 @@ impl<'m, 'a> Evaluator<'m, 'a> {
 
     /// `aws_eks_cluster.x.vpc_config[0].cluster_security_group_id` and its
     /// splat and legacy-index forms.
-    fn cluster_sg_ref(&self, address: &str, after: &[RefPart], span: Span, desc: &str) -> Ev {
+    fn cluster_sg_ref(
+        &self,
+        address: &str,
+        after: &[RefPart],
+        span: Span,
+        desc: &dyn Fn() -> String,
+    ) -> Ev {
         let sg = || Ev::new(Val::ClusterSg(address.to_string()), span);
         match after {
             [RefPart::Index(_), RefPart::Attr(a)] if a == "cluster_security_group_id" => sg(),
@@ -1356,18 +1364,18 @@ impl<'m, 'a> Evaluator<'m, 'a> {
             {
                 sg()
             }
-            _ => Ev::new(Val::Unknown(desc.to_string()), span),
+            _ => Ev::new(Val::Unknown(desc()), span),
         }
     }
 
     /// Applies traversal parts to a value.
-    fn apply(&self, value: Ev, parts: &[RefPart], desc: &str, depth: usize) -> Ev {
+    fn apply(&self, value: Ev, parts: &[RefPart], desc: &dyn Fn() -> String, depth: usize) -> Ev {
         let mut cur = value;
         for (i, part) in parts.iter().enumerate() {
             let span = cur.span;
             cur = match (part, cur.v) {
-                (_, Val::Unknown(_)) => return Ev::new(Val::Unknown(desc.to_string()), span),
-                (_, Val::External(_)) => return Ev::new(Val::External(desc.to_string()), span),
+                (_, Val::Unknown(_)) => return Ev::new(Val::Unknown(desc()), span),
+                (_, Val::External(_)) => return Ev::new(Val::External(desc()), span),
                 (_, Val::OneOf(alts)) => {
                     let rest = parts.get(i..).unwrap_or(&[]);
                     let alts = alts
@@ -1381,7 +1389,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                         Some(item) => item.val,
                         None => {
                             self.missing.set(true);
-                            return Ev::new(Val::Unknown(desc.to_string()), span);
+                            return Ev::new(Val::Unknown(desc()), span);
                         }
                     }
                 }
@@ -1396,7 +1404,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                                 Some(item) => item,
                                 None => {
                                     self.missing.set(true);
-                                    return Ev::new(Val::Unknown(desc.to_string()), span);
+                                    return Ev::new(Val::Unknown(desc()), span);
                                 }
                             }
                         }
@@ -1405,11 +1413,11 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                                 Some(item) => item.val,
                                 None => {
                                     self.missing.set(true);
-                                    return Ev::new(Val::Unknown(desc.to_string()), span);
+                                    return Ev::new(Val::Unknown(desc()), span);
                                 }
                             }
                         }
-                        _ => return Ev::new(Val::Unknown(desc.to_string()), span),
+                        _ => return Ev::new(Val::Unknown(desc()), span),
                     }
                 }
                 (RefPart::Splat, v) => {
@@ -1425,7 +1433,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                         .collect();
                     return Ev::new(Val::List(items), span);
                 }
-                _ => return Ev::new(Val::Unknown(desc.to_string()), span),
+                _ => return Ev::new(Val::Unknown(desc()), span),
             };
         }
         cur
