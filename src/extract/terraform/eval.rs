@@ -904,7 +904,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 let Some(name) = attr(1) else {
                     return unknown();
                 };
-                self.module_output(name, parts.get(2..).unwrap_or(&[]), span, &desc(), depth)
+                self.module_output(name, parts.get(2..).unwrap_or(&[]), span, &desc, depth)
             }
             "local" => {
                 let Some(name) = attr(1) else {
@@ -923,9 +923,9 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 let (Some(ty), Some(name)) = (attr(1), attr(2)) else {
                     return unknown();
                 };
-                let external = Ev::new(Val::External(desc()), span);
+                let external = || Ev::new(Val::External(desc()), span);
                 let Some(res) = self.module().data.get(&(ty, name)) else {
-                    return external;
+                    return external();
                 };
                 let mut rest = parts.get(3..).unwrap_or(&[]);
                 if let Some(RefPart::Index(_)) = rest.first() {
@@ -945,9 +945,9 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                             let v = Ev::new(v.v, span);
                             self.apply(v, rest.get(1..).unwrap_or(&[]), &desc, depth)
                         }
-                        None => external,
+                        None => external(),
                     },
-                    _ => external,
+                    _ => external(),
                 }
             }
             _ => {
@@ -1018,10 +1018,10 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         name: &str,
         rest: &[RefPart],
         span: Span,
-        desc: &str,
+        desc: &dyn Fn() -> String,
         depth: usize,
     ) -> Ev {
-        let unknown = || Ev::new(Val::Unknown(desc.to_string()), span);
+        let unknown = || Ev::new(Val::Unknown(desc()), span);
         let cur = self.current.get();
         let scope = self.scope_at(cur);
         if let Some(flavor) = scope.known_calls.get(name).copied() {
@@ -1048,7 +1048,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
                 return unknown();
             };
             let v = super::eks_module::output(self, name, key.as_deref(), flavor, out, span);
-            return self.apply(v, rest.get(1..).unwrap_or(&[]), &|| desc.to_string(), depth);
+            return self.apply(v, rest.get(1..).unwrap_or(&[]), desc, depth);
         }
         let Some(children) = scope.children.get(name) else {
             return unknown();
@@ -1088,7 +1088,7 @@ impl<'m, 'a> Evaluator<'m, 'a> {
         self.apply(
             Ev::new(v.v, span),
             rest.get(1..).unwrap_or(&[]),
-            &|| desc.to_string(),
+            desc,
             depth,
         )
     }
