@@ -448,27 +448,14 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
     } else {
         0
     };
-    free_unless_exiting((scan, visible, text));
+    crate::free::unless_exiting((scan, visible, text));
     code
 }
 
-/// Whether the process exits once [`run`] returns: set by the binary.
-static EXITING_AFTER_RUN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Tells [`run`] that the process exits when it returns, so that the memory
-/// of a run need not be freed value by value first (tens of milliseconds
-/// on a large repository). Where the process goes on, as in the tests,
-/// everything is freed as usual.
+/// Tells [`run`] that the process exits when it returns (see
+/// [`crate::free::exit_after_run`]).
 pub fn exit_after_run() {
-    EXITING_AFTER_RUN.store(true, std::sync::atomic::Ordering::Relaxed);
-}
-
-/// Frees `value`, or leaves it to the operating system when the process
-/// is about to exit.
-fn free_unless_exiting<T>(value: T) {
-    if EXITING_AFTER_RUN.load(std::sync::atomic::Ordering::Relaxed) {
-        std::mem::forget(value);
-    }
+    crate::free::exit_after_run();
 }
 
 /// A progress bar on standard error when it is a terminal; hidden

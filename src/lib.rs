@@ -13,6 +13,7 @@ pub mod config;
 pub mod discover;
 pub mod extract;
 pub mod finding;
+pub mod free;
 pub mod guard;
 pub mod model;
 pub mod pipeline;

@@ -282,6 +282,10 @@ pub fn check_model(
             (i, found)
         })
         .collect();
+    // Freeing the document value by value takes most of the time building
+    // it took (10,000 files: about 60 ms); nothing after this needs its
+    // memory back soon, so another core frees it while the run goes on.
+    crate::free::in_background(doc);
     FileFindings(out)
 }
 
