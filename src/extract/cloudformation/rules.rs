@@ -9,7 +9,7 @@ use crate::source::Span;
 use crate::syntax::Node;
 
 use super::groups::Target;
-use super::intrinsics::{alternatives, product, ref_target, Val};
+use super::intrinsics::{alternatives, intrinsic, is_no_value, product, ref_target, Val};
 use super::template::{Resource, Template};
 
 /// The properties that say who the other side of a rule is, in the order
@@ -27,6 +27,25 @@ const EGRESS_PEERS: &[&str] = &[
     "DestinationSecurityGroupId",
     "DestinationPrefixListId",
 ];
+
+/// The fields of a rule besides its peer, in the order `read_rule` keeps
+/// them (the peers follow).
+#[derive(Clone, Copy)]
+enum Field {
+    IpProtocol,
+    FromPort,
+    ToPort,
+    Description,
+}
+const FIELDS: usize = 4;
+const MAX_PEERS: usize = 5;
+const _: () = assert!(INGRESS_PEERS.len() <= MAX_PEERS && EGRESS_PEERS.len() <= MAX_PEERS);
+
+/// Whether a field's value is itself, not a choice: no `Fn::If`, no
+/// `AWS::NoValue` (what [`alternatives`] would give as one plain choice).
+fn is_plain(node: &Node) -> bool {
+    !is_no_value(node) && !matches!(intrinsic(node), Some(("If", _)))
+}
 
 /// The group a rule belongs to, for recognising self references.
 pub(super) struct Owner {
@@ -214,13 +233,35 @@ impl<'a> Template<'a> {
             Direction::Ingress => INGRESS_PEERS,
             Direction::Egress => EGRESS_PEERS,
         };
-        let fields: Vec<&str> = ["IpProtocol", "FromPort", "ToPort", "Description"]
-            .into_iter()
-            .chain(peers.iter().copied())
-            .collect();
+        // The fields, in the order of `Field`, then the peers.
+        let mut found: [Option<&Node>; FIELDS + MAX_PEERS] = [None; FIELDS + MAX_PEERS];
+        let fields = &mut found[..FIELDS + peers.len()];
+        for (slot, name) in fields.iter_mut().zip(
+            ["IpProtocol", "FromPort", "ToPort", "Description"]
+                .into_iter()
+                .chain(peers.iter().copied()),
+        ) {
+            *slot = rule.get(name);
+        }
+        let mut read = RuleRead::default();
+        // Most rules have no `Fn::If` and no `AWS::NoValue` in their fields:
+        // one combination, the fields as written.
+        if fields.iter().flatten().all(|n| is_plain(n)) {
+            let combo: Vec<(Option<&Node>, bool)> = fields.iter().map(|n| (*n, false)).collect();
+            self.add_rule(
+                &combo,
+                direction,
+                peers,
+                owner,
+                span,
+                conditional,
+                &mut read,
+            );
+            return read;
+        }
         let choices: Vec<Vec<(Option<&Node>, bool)>> = fields
             .iter()
-            .map(|f| match rule.get(f) {
+            .map(|f| match f {
                 Some(node) => alternatives(node),
                 None => vec![(None, false)],
             })
@@ -231,59 +272,77 @@ impl<'a> Template<'a> {
                 incomplete: true,
             };
         };
-        let mut read = RuleRead::default();
         for combo in combos {
-            let field = |name: &str| {
-                fields
-                    .iter()
-                    .position(|f| *f == name)
-                    .and_then(|i| combo.get(i))
-                    .and_then(|(n, _)| *n)
-            };
-            let branch_conditional = combo.iter().any(|(_, c)| *c);
-            let protocol = field("IpProtocol")
-                .map(|n| match self.eval(n) {
-                    Val::Str(s) => Protocol::parse(&s),
-                    _ => Protocol::Unknown,
-                })
-                .unwrap_or(Protocol::Unknown);
-            let port = |name: &str| {
-                field(name).and_then(|n| match self.eval(n) {
-                    Val::Str(s) => parse_port(&s),
-                    _ => None,
-                })
-            };
-            let (from, to) = (port("FromPort"), port("ToPort"));
-            let peer = peers
-                .iter()
-                .find_map(|key| field(key).map(|n| self.peer(key, n, owner)))
-                .unwrap_or(Peer::Unknown);
-            if direction == Direction::Egress && is_cdk_no_egress(protocol, from, to, &peer) {
-                // CDK's "Disallow all traffic" placeholder: no egress at all.
-                continue;
-            }
-            let sg_rule = SgRule {
+            self.add_rule(
+                &combo,
                 direction,
-                protocol,
-                ports: PortRange::for_rule(protocol, from, to),
-                peer,
+                peers,
+                owner,
                 span,
-                presence: if conditional || branch_conditional {
-                    Presence::Conditional
-                } else {
-                    Presence::Always
-                },
-                description: field("Description").and_then(|n| match self.eval(n) {
-                    Val::Str(s) => Some(s),
-                    _ => None,
-                }),
-                implicit: false,
-            };
-            if !read.rules.contains(&sg_rule) {
-                read.rules.push(sg_rule);
-            }
+                conditional,
+                &mut read,
+            );
         }
         read
+    }
+
+    /// The rule of one combination of field values (`combo` in the order of
+    /// `Field`, then `peers`), added unless already read.
+    #[allow(clippy::too_many_arguments)]
+    fn add_rule(
+        &self,
+        combo: &[(Option<&Node>, bool)],
+        direction: Direction,
+        peers: &[&str],
+        owner: &Owner,
+        span: Span,
+        conditional: bool,
+        read: &mut RuleRead,
+    ) {
+        let field = |i: usize| combo.get(i).and_then(|(n, _)| *n);
+        let branch_conditional = combo.iter().any(|(_, c)| *c);
+        let protocol = field(Field::IpProtocol as usize)
+            .map(|n| match self.eval(n) {
+                Val::Str(s) => Protocol::parse(&s),
+                _ => Protocol::Unknown,
+            })
+            .unwrap_or(Protocol::Unknown);
+        let port = |f: Field| {
+            field(f as usize).and_then(|n| match self.eval(n) {
+                Val::Str(s) => parse_port(&s),
+                _ => None,
+            })
+        };
+        let (from, to) = (port(Field::FromPort), port(Field::ToPort));
+        let peer = peers
+            .iter()
+            .enumerate()
+            .find_map(|(i, key)| field(FIELDS + i).map(|n| self.peer(key, n, owner)))
+            .unwrap_or(Peer::Unknown);
+        if direction == Direction::Egress && is_cdk_no_egress(protocol, from, to, &peer) {
+            // CDK's "Disallow all traffic" placeholder: no egress at all.
+            return;
+        }
+        let sg_rule = SgRule {
+            direction,
+            protocol,
+            ports: PortRange::for_rule(protocol, from, to),
+            peer,
+            span,
+            presence: if conditional || branch_conditional {
+                Presence::Conditional
+            } else {
+                Presence::Always
+            },
+            description: field(Field::Description as usize).and_then(|n| match self.eval(n) {
+                Val::Str(s) => Some(s),
+                _ => None,
+            }),
+            implicit: false,
+        };
+        if !read.rules.contains(&sg_rule) {
+            read.rules.push(sg_rule);
+        }
     }
 
     fn peer(&self, key: &str, node: &Node, owner: &Owner) -> Peer {
