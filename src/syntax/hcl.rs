@@ -733,11 +733,35 @@ fn check_nesting(
     // an identifier or a quoted label opens a block, anywhere else an object.
     let mut last_code = b'=';
     let mut i = 0usize;
-    while let Some(&b) = bytes.get(i) {
-        let next = bytes.get(i + 1).copied();
-        let Some(top) = nesting.stack.last_mut() else {
+    while let Some(top) = nesting.stack.last_mut() {
+        // Runs of bytes the scan does nothing for but note are skipped at
+        // once: most of a file is names, values and white space.
+        match &top.kind {
+            Kind::Str => i = skip_inert(bytes, i, &STR_INERT),
+            Kind::Heredoc(_) => {
+                // A line's start is checked for the delimiter first.
+                if i > 0 && bytes.get(i - 1) != Some(&b'\n') {
+                    i = skip_inert(bytes, i, &HEREDOC_INERT);
+                }
+            }
+            Kind::Root | Kind::Bracket | Kind::Interpolation => {
+                let start = i;
+                i = skip_inert(bytes, i, &CODE_INERT);
+                if let Some(&c) = bytes
+                    .get(start..i)
+                    .unwrap_or_default()
+                    .iter()
+                    .rev()
+                    .find(|c| !c.is_ascii_whitespace())
+                {
+                    last_code = c;
+                }
+            }
+        }
+        let Some(&b) = bytes.get(i) else {
             break;
         };
+        let next = bytes.get(i + 1).copied();
         let mut opened = None;
         let code = matches!(top.kind, Kind::Root | Kind::Bracket | Kind::Interpolation);
         match &top.kind {
@@ -875,6 +899,34 @@ fn check_nesting(
     }
     splits.retain(|&at| at < text.len());
     Ok(splits)
+}
+
+/// Bytes the nesting scan does nothing for in code (names, numbers, white
+/// space but the line end), in a string, and in a heredoc's line after its
+/// start: a table, so that runs of them are skipped in a tight loop.
+const CODE_INERT: [bool; 256] = inert(b"\"#/<([{)]}=!>&|,?:\n+-*%");
+const STR_INERT: [bool; 256] = inert(b"\\\"$%\n");
+const HEREDOC_INERT: [bool; 256] = inert(b"$%\n");
+
+const fn inert(active: &[u8]) -> [bool; 256] {
+    let mut table = [true; 256];
+    let mut i = 0;
+    while i < active.len() {
+        table[active[i] as usize] = false;
+        i += 1;
+    }
+    table
+}
+
+/// The first byte from `i` on that `table` does not call inert.
+fn skip_inert(bytes: &[u8], mut i: usize, table: &[bool; 256]) -> usize {
+    while let Some(&b) = bytes.get(i) {
+        if !table[b as usize] {
+            break;
+        }
+        i += 1;
+    }
+    i
 }
 
 /// The frames the nesting scan is inside, the file's body first.
