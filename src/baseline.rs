@@ -2,7 +2,7 @@
 //! (not line), so that adopting the tool on a repository with findings
 //! reports only new ones, and moving code does not bring old ones back.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,8 @@
 //! The pipeline: discover -> parse -> extract -> model -> analyze -> check.
 //! Reporting is left to the caller.
 
-use std::collections::{BTreeMap, HashSet};
+use foldhash::HashSet;
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 

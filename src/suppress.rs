@@ -10,7 +10,7 @@
 //! justification. A suppression that suppresses nothing is reported as a
 //! [`Notice`].
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use rayon::prelude::*;
 

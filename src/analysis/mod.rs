@@ -6,7 +6,7 @@
 pub mod flows;
 pub mod matrix;
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use crate::model::{
     ClusterId, ClusterLink, ClusterSgAttachment, DefaultEgress, Direction, GroupList, GroupRef,
@@ -197,7 +197,7 @@ impl Analysis {
     /// group g of c (rules.md, "Terms"), each with its cluster.
     pub fn shared_groups(&self, model: &Model) -> Vec<(SgId, ClusterId)> {
         let mut out = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = foldhash::HashSet::default();
         for (ci, cp) in self.control_plane.iter().enumerate() {
             let cluster = ClusterId(u32::try_from(ci).unwrap_or(u32::MAX));
             for sg in cp.model_groups() {

@@ -3,8 +3,8 @@
 //! a missing key fails, `some` needs one match, `when` gates skip), and the
 //! data span of every value that made a clause fail.
 
+use foldhash::{HashMap, HashMapExt};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::ast::*;

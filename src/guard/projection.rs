@@ -16,8 +16,8 @@
 //! or a rules file past its bounds makes the projection [`Proj::full`], and
 //! the evaluator sees the whole document.
 
+use foldhash::{HashMap, HashMapExt};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::ast::{Block, Clause, Conjunction, Let, LetValue, Op, Part, Query, RulesFile};

@@ -6,7 +6,7 @@
 
 pub mod net;
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use crate::source::Span;
 pub use net::{Peer, PortRange, Protocol};

@@ -1,6 +1,6 @@
 //! EKS007 node-dns-blocked (seed S5, S6).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::{BlockedFlow, Context};
 use crate::analysis::flows::{blocked_between, dns_sides, Side, Verdict, DNS};

@@ -33,7 +33,7 @@
 //! a stack overflow, and nesting that would make `hcl-edit`'s time double
 //! with each level (see `MAX_CHAINED_NESTING`) is one rather than a hang.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 use std::ops::Range;
 
 use compact_str::{CompactString, ToCompactString};

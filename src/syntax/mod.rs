@@ -212,7 +212,7 @@ fn shadowed(entries: &[Entry]) -> Vec<usize> {
             .filter(|&i| entries[i + 1..].iter().any(|e| e.key == entries[i].key))
             .collect();
     }
-    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    let mut seen = foldhash::HashSet::with_capacity_and_hasher(entries.len(), Default::default());
     let mut out = Vec::new();
     for (i, e) in entries.iter().enumerate().rev() {
         if !seen.insert(e.key.as_str()) {
@@ -257,7 +257,8 @@ pub fn find_duplicate_key(node: &Node) -> Option<(&Entry, Span)> {
     while let Some(node) = stack.pop() {
         match &node.value {
             Value::Map(entries) => {
-                let mut seen = std::collections::HashMap::with_capacity(entries.len());
+                let mut seen =
+                    foldhash::HashMap::with_capacity_and_hasher(entries.len(), Default::default());
                 for e in entries {
                     if let Some(first) = seen.insert(e.key.as_str(), e.key_span) {
                         return Some((e, first));

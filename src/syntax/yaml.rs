@@ -17,7 +17,8 @@
 //! - an alias becomes a clone of the anchored node whose outer span is the
 //!   alias (`*name`); the spans inside it point at the anchored definition.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
+use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use compact_str::CompactString;

@@ -1,7 +1,7 @@
 //! Security group references and lists (`SecurityGroupIds`, `Groups`,
 //! `SourceSecurityGroups`, `SourceSecurityGroupId`).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::model::{GroupList, GroupRef, SgId};
 use crate::source::Span;

@@ -7,7 +7,7 @@
 //! `Fn::Select`, `Fn::Split`) and keeps everything else unknown: it never
 //! guesses. `Fn::If` yields both branches as alternatives.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::model::Known;
 use crate::syntax::{Entry, Node, Value};

@@ -24,7 +24,7 @@ mod template;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::model::{
     Cluster, ClusterLink, ClusterSgAttachment, DefaultEgress, Direction, Endpoint, GroupList,

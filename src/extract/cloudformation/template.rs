@@ -1,8 +1,8 @@
 //! The template's index: resources in document order, parameters, mappings,
 //! and the ids the extraction hands out as it goes.
 
+use foldhash::{HashMap, HashMapExt};
 use std::cell::Cell;
-use std::collections::HashMap;
 
 use crate::model::{ClusterId, SgId};
 use crate::source::Span;

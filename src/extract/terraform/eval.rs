@@ -6,9 +6,9 @@
 //! the scan (a data source's computed attribute) is [`Val::External`]. Both
 //! carry a description of the expression for messages. Nothing is guessed.
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::cell::{Cell, RefCell};
 use std::collections::hash_map::Entry as Slot;
-use std::collections::{HashMap, HashSet};
 
 use crate::source::Span;
 use crate::syntax::{hcl, Entry, Node, RefPart, TemplatePart, Value};

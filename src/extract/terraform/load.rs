@@ -3,7 +3,8 @@
 //! `terraform init` recorded, and which directories are only called (not
 //! roots). Reading stays in the pipeline; this only looks at text and paths.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::normalize;

@@ -6,7 +6,7 @@
 //! the `configuration` section's references (`aws_security_group.x.id`), so
 //! resources of one module still link.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::model::Model;
 use crate::source::Span;

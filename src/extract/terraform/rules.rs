@@ -3,7 +3,7 @@
 //! rule resources, tags, and the remote-access group EKS makes for a managed
 //! node group.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::eval::{block_labels, is_block, Ev, Val};
 use super::{Extractor, Instance, Resource};
