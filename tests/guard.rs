@@ -246,6 +246,50 @@ fn hostile_nesting_is_an_error_not_a_stack_overflow() {
     assert_eq!(s["r"], Pass);
 }
 
+/// Groups that call the group before them twice: each level doubles the
+/// pattern fancy-regex compiles, as it copies every call in place. 24
+/// levels took gigabytes before the program size was capped; now such a
+/// regex is refused at once, in a rules file and as a function's argument.
+fn doubling_regex(levels: usize) -> String {
+    let name = |i: usize| format!("g{i}");
+    (1..levels).fold(format!("(?<{}>x)", name(0)), |p, i| {
+        format!(r"{p}(?<{}>\g<{}>\g<{}>)", name(i), name(i - 1), name(i - 1))
+    })
+}
+
+#[test]
+fn regexes_that_expand_exponentially_are_refused() {
+    let started = std::time::Instant::now();
+    let e = parser::parse(&format!("rule r {{ a == /{}/ }}", doubling_regex(24)))
+        .expect_err("a regex of 2^24 copies is refused");
+    assert!(
+        e.message
+            .contains("invalid regular expression: it compiles to more than 20000 instructions"),
+        "{}",
+        e.message
+    );
+    // Five levels are 1 + 2 + 4 + 8 + 16 copies: a regex like any other.
+    let results = statuses(
+        &format!("rule r {{ a == /^{}$/ }}", doubling_regex(5)),
+        &format!("a: {}\n", "x".repeat(31)),
+    );
+    assert_eq!(results["r"], Pass);
+    // A function's pattern comes from the rules or the data: refused too
+    // (the function gives nothing, so the clause has nothing to compare).
+    let rules = format!(
+        "let p = regex_replace('xx', '{}', 'y')\nrule r {{ %p !empty }}",
+        doubling_regex(24)
+    );
+    assert_eq!(statuses(&rules, "a: 1\n")["r"], Fail);
+    let rules = format!(
+        "let p = regex_replace('xx', '{}', 'y')\nrule r {{ %p == 'yy' }}",
+        doubling_regex(1)
+    );
+    assert_eq!(statuses(&rules, "a: 1\n")["r"], Pass);
+    // Not a timed test: the bound is on memory, and this is a sanity line.
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}
+
 /// Work that grows exponentially with the rules' text (found by the
 /// guard_parser fuzz target: a parameterized rule calling itself thrice)
 /// stops at the step budget; the rules it did not decide fail and say why,

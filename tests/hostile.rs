@@ -373,6 +373,55 @@ fn guard_rules_with_exponential_work_stop_at_the_step_budget() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("loop.guard/LOOPS    FAIL"));
 }
 
+/// A regex whose groups call the group before them twice doubles at each
+/// level when fancy-regex copies the calls in place: 24 levels took
+/// gigabytes within seconds (found by the `guard_parser` fuzz target, as a
+/// 558-byte rules file). It is now an invalid regex: exit 2 from `check`,
+/// 5 from `guard validate`, in bounded memory (`check` runs under a limit).
+#[test]
+fn guard_regexes_that_expand_exponentially_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let pattern = (1..24).fold("(?<g0>x)".to_string(), |p, i| {
+        format!(r"{p}(?<g{i}>\g<g{}>\g<g{}>)", i - 1, i - 1)
+    });
+    std::fs::write(
+        dir.path().join("doubling.guard"),
+        format!("rule DOUBLING {{\n  Resources.*.Type == /{pattern}/\n}}\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("template.yaml"), sample()).unwrap();
+    let out = check(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "--rules",
+            "doubling.guard",
+            "template.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("doubling.guard:2:")
+            && stderr.contains("invalid regular expression: it compiles to more than"),
+        "{stderr}"
+    );
+    let out = Command::new(common::bin())
+        .args([
+            "guard",
+            "validate",
+            "-r",
+            "doubling.guard",
+            "-d",
+            "template.yaml",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+}
+
 #[test]
 fn output_is_the_same_on_one_thread_and_many() {
     let corpus = common::testdata("rules");

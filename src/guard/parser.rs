@@ -1185,7 +1185,7 @@ fn regex(i: &mut In<'_>) -> PResult<Arc<Val>> {
         match c {
             '/' => {
                 advance(i, n + 2);
-                return match fancy_regex::Regex::new(&source) {
+                return match super::value::compile_regex(&source) {
                     Ok(compiled) => Ok(Val::lit(Kind::Regex(Arc::new(Regex { source, compiled })))),
                     Err(e) => Err(cut_msg(start, format!("invalid regular expression: {e}"))),
                 };
