@@ -243,35 +243,27 @@ impl<'a> Template<'a> {
         ) {
             *slot = rule.get(name);
         }
-        let mut read = RuleRead::default();
         // Most rules have no `Fn::If` and no `AWS::NoValue` in their fields:
         // one combination, the fields as written.
-        if fields.iter().flatten().all(|n| is_plain(n)) {
-            let combo: Vec<(Option<&Node>, bool)> = fields.iter().map(|n| (*n, false)).collect();
-            self.add_rule(
-                &combo,
-                direction,
-                peers,
-                owner,
-                span,
-                conditional,
-                &mut read,
-            );
-            return read;
-        }
-        let choices: Vec<Vec<(Option<&Node>, bool)>> = fields
-            .iter()
-            .map(|f| match f {
-                Some(node) => alternatives(node),
-                None => vec![(None, false)],
-            })
-            .collect();
-        let Some(combos) = product(&choices) else {
-            return RuleRead {
-                rules: Vec::new(),
-                incomplete: true,
+        let combos = if fields.iter().flatten().all(|n| is_plain(n)) {
+            vec![fields.iter().map(|n| (*n, false)).collect()]
+        } else {
+            let choices: Vec<Vec<(Option<&Node>, bool)>> = fields
+                .iter()
+                .map(|f| match f {
+                    Some(node) => alternatives(node),
+                    None => vec![(None, false)],
+                })
+                .collect();
+            let Some(combos) = product(&choices) else {
+                return RuleRead {
+                    rules: Vec::new(),
+                    incomplete: true,
+                };
             };
+            combos
         };
+        let mut read = RuleRead::default();
         for combo in combos {
             self.add_rule(
                 &combo,
