@@ -44,6 +44,15 @@ fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"))
 }
 
+/// `guard validate -r RULES -d DATA`, run in `dir`.
+fn guard_validate(dir: &Path, rules: &str, data: &str) -> Output {
+    Command::new(common::bin())
+        .args(["guard", "validate", "-r", rules, "-d", data])
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
 /// The codes and messages of the findings, as `CODE@line message`.
 fn findings(out: &Output) -> Vec<String> {
     json(out)["findings"]
@@ -357,18 +366,7 @@ fn guard_rules_with_exponential_work_stop_at_the_step_budget() {
     assert_eq!(f.len(), 1, "{f:?}");
     assert!(f[0].starts_with("LOOPS@1 rule `LOOPS` failed: evaluation stopped after "));
     // `guard validate`: a failed rule, as any other.
-    let out = Command::new(common::bin())
-        .args([
-            "guard",
-            "validate",
-            "-r",
-            "loop.guard",
-            "-d",
-            "template.yaml",
-        ])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let out = guard_validate(dir.path(), "loop.guard", "template.yaml");
     assert_eq!(out.status.code(), Some(19), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("loop.guard/LOOPS    FAIL"));
 }
@@ -407,18 +405,7 @@ fn guard_regexes_that_expand_exponentially_are_refused() {
             && stderr.contains("invalid regular expression: it compiles to more than"),
         "{stderr}"
     );
-    let out = Command::new(common::bin())
-        .args([
-            "guard",
-            "validate",
-            "-r",
-            "doubling.guard",
-            "-d",
-            "template.yaml",
-        ])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let out = guard_validate(dir.path(), "doubling.guard", "template.yaml");
     assert_eq!(out.status.code(), Some(5), "{out:?}");
 }
 
