@@ -452,12 +452,6 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
     code
 }
 
-/// Tells [`run`] that the process exits when it returns (see
-/// [`crate::free::exit_after_run`]).
-pub fn exit_after_run() {
-    crate::free::exit_after_run();
-}
-
 /// A progress bar on standard error when it is a terminal; hidden
 /// otherwise (CI logs, pipes, editors).
 fn progress_bar() -> ProgressBar {
