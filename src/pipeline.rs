@@ -347,10 +347,7 @@ pub fn scan_showing_progress(
     );
     // Merge in file order so that ids, and so output, are deterministic.
     fragments.sort_by_key(|(id, _)| *id);
-    let mut model = Model::default();
-    for (_, fragment) in fragments {
-        model.absorb(fragment);
-    }
+    let model = Model::merge(fragments.into_iter().map(|(_, m)| m).collect());
 
     let analysis = Analysis::new(&model);
     let cx = Context {

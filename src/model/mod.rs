@@ -428,6 +428,25 @@ impl Model {
         NodeGroupId(u32::try_from(self.node_groups.len()).unwrap_or(u32::MAX))
     }
 
+    /// The fragments of a run, in order, as one model. Each list is sized
+    /// once for all of them: absorbing thousands of fragments into lists
+    /// that grow by doubling held up to twice their memory, and copied
+    /// every item at each step.
+    pub fn merge(fragments: Vec<Model>) -> Model {
+        let total = |len: fn(&Model) -> usize| fragments.iter().map(len).sum::<usize>();
+        let mut model = Model {
+            clusters: Vec::with_capacity(total(|m| m.clusters.len())),
+            node_groups: Vec::with_capacity(total(|m| m.node_groups.len())),
+            groups: Vec::with_capacity(total(|m| m.groups.len())),
+            endpoints: Vec::with_capacity(total(|m| m.endpoints.len())),
+            notes: Vec::with_capacity(total(|m| m.notes.len())),
+        };
+        for fragment in fragments {
+            model.absorb(fragment);
+        }
+        model
+    }
+
     /// Appends another fragment, renumbering its ids.
     pub fn absorb(&mut self, other: Model) {
         let sg_base = u32::try_from(self.groups.len()).unwrap_or(u32::MAX);
