@@ -213,7 +213,7 @@ pub fn build_projected(model: &Model, analysis: &Analysis, p: &Proj) -> Arc<Val>
             .iter()
             .map(|ep| {
                 let sp = ep.span;
-                let mut e = Entries::with_capacity(2);
+                let mut e = Entries::with_capacity(p.width(2));
                 d.put(&mut e, p, sp, "address", |_| s(sp, &ep.address));
                 d.put(&mut e, p, sp, "service", |_| known_str(sp, &ep.service));
                 map(sp, e)
@@ -227,7 +227,7 @@ pub fn build_projected(model: &Model, analysis: &Analysis, p: &Proj) -> Arc<Val>
 fn node_group(d: &Builder, i: usize, ng: &crate::model::NodeGroup, p: &Proj) -> Arc<Val> {
     let (model, analysis) = (d.model, d.analysis);
     let sp = ng.span;
-    let mut e = Entries::with_capacity(7);
+    let mut e = Entries::with_capacity(p.width(7));
     d.put(&mut e, p, sp, "address", |_| s(sp, &ng.address));
     d.put(&mut e, p, sp, "name", |_| known_str(sp, &ng.name));
     d.put(&mut e, p, sp, "kind", |_| {
@@ -260,7 +260,7 @@ fn node_group(d: &Builder, i: usize, ng: &crate::model::NodeGroup, p: &Proj) -> 
             None => null(sp),
             Some(ra) => {
                 let rs = ra.span;
-                let mut r = Entries::with_capacity(3);
+                let mut r = Entries::with_capacity(p.width(3));
                 d.put(&mut r, p, rs, "key_set", |_| known_bool(rs, &ra.key_set));
                 d.put(&mut r, p, rs, "source_security_groups", |_| {
                     group_names(model, rs, &ra.source_groups.all_members())
@@ -287,7 +287,7 @@ fn known_str(span: Span, k: &Known<String>) -> Arc<Val> {
 fn cluster(d: &Builder, id: ClusterId, c: &Cluster, p: &Proj) -> Arc<Val> {
     let (model, analysis) = (d.model, d.analysis);
     let sp = c.span;
-    let mut e = Entries::with_capacity(8);
+    let mut e = Entries::with_capacity(p.width(8));
     d.put(&mut e, p, sp, "address", |_| s(sp, &c.address));
     d.put(&mut e, p, sp, "name", |_| known_str(sp, &c.name));
     d.put(&mut e, p, sp, "ip_family", |_| {
@@ -305,7 +305,7 @@ fn cluster(d: &Builder, id: ClusterId, c: &Cluster, p: &Proj) -> Arc<Val> {
     let ep = &c.endpoint;
     let ep_span = ep.span.unwrap_or(sp);
     d.put(&mut e, p, ep_span, "endpoint", |p| {
-        let mut en = Entries::with_capacity(5);
+        let mut en = Entries::with_capacity(p.width(5));
         d.put(&mut en, p, ep_span, "public_access", |_| {
             known_bool(ep_span, &ep.public_access)
         });
@@ -378,7 +378,7 @@ fn group(d: &Builder, id: SgId, carriers: Carriers, p: &Proj) -> Arc<Val> {
         return Val::lit(Kind::Null);
     };
     let sp = g.span;
-    let mut e = Entries::with_capacity(9);
+    let mut e = Entries::with_capacity(p.width(9));
     d.put(&mut e, p, sp, "name", |_| s(sp, &g.name));
     d.put(&mut e, p, sp, "origin", |_| {
         let origin = match g.origin {
@@ -416,7 +416,7 @@ fn group(d: &Builder, id: SgId, carriers: Carriers, p: &Proj) -> Arc<Val> {
             .tags
             .iter()
             .map(|t| {
-                let mut te = Entries::with_capacity(2);
+                let mut te = Entries::with_capacity(p.width(2));
                 d.put(&mut te, p, t.span, "key", |_| known_str(t.span, &t.key));
                 d.put(&mut te, p, t.span, "value", |_| known_str(t.span, &t.value));
                 map(t.span, te)
@@ -449,7 +449,7 @@ fn group(d: &Builder, id: SgId, carriers: Carriers, p: &Proj) -> Arc<Val> {
 fn rule(d: &Builder, owner: SgId, r: &SgRule, p: &Proj) -> Arc<Val> {
     let model = d.model;
     let sp = r.span;
-    let mut e = Entries::with_capacity(10);
+    let mut e = Entries::with_capacity(p.width(10));
     d.put(&mut e, p, sp, "direction", |_| {
         word(
             sp,
@@ -472,7 +472,7 @@ fn rule(d: &Builder, owner: SgId, r: &SgRule, p: &Proj) -> Arc<Val> {
     d.put(&mut e, p, sp, "from_port", |_| port(r.ports.from));
     d.put(&mut e, p, sp, "to_port", |_| port(r.ports.to));
     d.put(&mut e, p, sp, "peer", |p| {
-        let mut peer = Entries::with_capacity(3);
+        let mut peer = Entries::with_capacity(p.width(3));
         let kind = match &r.peer {
             Peer::Cidr(_) => "cidr",
             Peer::PrefixList(_) => "prefix-list",

@@ -83,6 +83,16 @@ impl Proj {
         (first && self.keep_first).then_some(&NOTHING)
     }
 
+    /// How many entries a map here with `keys` possible keys gets at most:
+    /// its capacity, so that a projected map does not keep room for the
+    /// keys left out.
+    pub fn width(&self, keys: usize) -> usize {
+        if self.full || self.any.is_some() {
+            return keys;
+        }
+        (self.fields.len() + usize::from(self.keep_first)).min(keys)
+    }
+
     /// What to build for each item of a list at this position. Lists are
     /// never shortened: their length is observable.
     pub fn items(&self) -> &Proj {
@@ -544,6 +554,20 @@ mod tests {
             .items()
             .child("endpoint", false);
         assert!(ep.is_some_and(Proj::is_full));
+    }
+
+    #[test]
+    fn a_map_has_room_for_the_keys_asked_for_only() {
+        let p =
+            proj(&["rule r { security_groups[*].ingress[*] { world == true\n from_port == 22 } }"]);
+        let rule = p.child("security_groups", false).unwrap().items();
+        let rule = rule.child("ingress", false).unwrap().items();
+        assert_eq!(rule.width(9), 2);
+        assert_eq!(rule.width(1), 1);
+        assert_eq!(Proj::full().width(9), 9);
+        let any = proj(&["rule r { clusters[*].endpoint.* == true }"]);
+        let ep = any.child("clusters", false).unwrap().items();
+        assert_eq!(ep.child("endpoint", false).unwrap().width(5), 5);
     }
 
     #[test]
