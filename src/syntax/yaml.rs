@@ -952,6 +952,11 @@ fn is_float(s: &str) -> bool {
         return true;
     }
     let unsigned = s.strip_prefix(['-', '+']).unwrap_or(s);
+    // Most plain scalars are words: one byte tells, where the steps below
+    // would search the whole text for an exponent and a point.
+    if !matches!(unsigned.as_bytes().first(), Some(b'0'..=b'9' | b'.')) {
+        return false;
+    }
     if matches!(unsigned, ".inf" | ".Inf" | ".INF") {
         return true;
     }
@@ -1108,6 +1113,17 @@ mod tests {
     use super::*;
     use crate::source::{LineCol, LineIndex};
     use std::time::{Duration, Instant};
+
+    proptest::proptest! {
+        #[test]
+        fn a_float_is_what_the_core_schema_pattern_matches(s in "[-+.eEinfaINFA0-9x]{0,7}") {
+            let pattern = fancy_regex::Regex::new(
+                r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+            )
+            .expect("pattern");
+            proptest::prop_assert_eq!(is_float(&s), pattern.is_match(&s).expect("match"), "{:?}", s);
+        }
+    }
 
     const F: FileId = FileId(7);
 
