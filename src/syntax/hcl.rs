@@ -44,7 +44,7 @@ use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 use hcl_edit::template::{Element, Template};
 use hcl_edit::Span as _;
 
-use super::{Entry, Limits, Node, ParseError, RefPart, TemplatePart, Value};
+use super::{inert, skip_inert, Entry, Limits, Node, ParseError, RefPart, TemplatePart, Value};
 use crate::source::{FileId, Span};
 
 /// Parses one HCL file into a map of its body.
@@ -904,30 +904,9 @@ fn check_nesting(
 /// Bytes the nesting scan does nothing for in code (names, numbers, white
 /// space but the line end), in a string, and in a heredoc's line after its
 /// start: a table, so that runs of them are skipped in a tight loop.
-const CODE_INERT: [bool; 256] = inert(b"\"#/<([{)]}=!>&|,?:\n+-*%");
-const STR_INERT: [bool; 256] = inert(b"\\\"$%\n");
-const HEREDOC_INERT: [bool; 256] = inert(b"$%\n");
-
-const fn inert(active: &[u8]) -> [bool; 256] {
-    let mut table = [true; 256];
-    let mut i = 0;
-    while i < active.len() {
-        table[active[i] as usize] = false;
-        i += 1;
-    }
-    table
-}
-
-/// The first byte from `i` on that `table` does not call inert.
-fn skip_inert(bytes: &[u8], mut i: usize, table: &[bool; 256]) -> usize {
-    while let Some(&b) = bytes.get(i) {
-        if !table[b as usize] {
-            break;
-        }
-        i += 1;
-    }
-    i
-}
+const CODE_INERT: [bool; 256] = inert(b"\"#/<([{)]}=!>&|,?:\n+-*%", &[]);
+const STR_INERT: [bool; 256] = inert(b"\\\"$%\n", &[]);
+const HEREDOC_INERT: [bool; 256] = inert(b"$%\n", &[]);
 
 /// The frames the nesting scan is inside, the file's body first.
 struct Nesting {

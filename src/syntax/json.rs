@@ -28,7 +28,7 @@ use jsonc_parser::{
     parse_to_ast, CollectOptions, CommentCollectionStrategy, ParseOptions, Scanner, ScannerOptions,
 };
 
-use super::{Entry, Limits, Node, ParseError, Value};
+use super::{inert, skip_inert, Entry, Limits, Node, ParseError, Value};
 use crate::source::{FileId, Span};
 
 const BOM: &str = "\u{feff}";
@@ -290,6 +290,11 @@ impl Cx {
     }
 }
 
+/// Bytes the prescan does nothing for, between tokens and in a string: a
+/// table, so that runs of them are skipped in a tight loop.
+const CODE_INERT: [bool; 256] = inert(b"\"[]{}\x0B\x0C", &[(0x80, 0xFF)]);
+const STR_INERT: [bool; 256] = inert(b"\"\\", &[(0x00, 0x1F)]);
+
 /// One pass over the bytes, outside and inside strings: nesting depth,
 /// raw control characters in strings, characters JSON has no place for
 /// between tokens (non-ASCII, vertical tab, form feed).
@@ -297,11 +302,16 @@ fn prescan(body: &str, cx: &Cx, limits: Limits) -> Result<(), ParseError> {
     let bytes = body.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
+    loop {
+        i = skip_inert(bytes, i, &CODE_INERT);
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
         match b {
             b'"' => {
                 i += 1;
                 loop {
+                    i = skip_inert(bytes, i, &STR_INERT);
                     match bytes.get(i) {
                         // Unterminated: the parser reports it.
                         None => return Ok(()),

@@ -169,6 +169,40 @@ impl Node {
     }
 }
 
+/// A table of the bytes a scan over text has nothing to do for: every byte
+/// but those in `active` and in the inclusive ranges `active_ranges`. With
+/// [`skip_inert`], runs of them are passed in a tight loop.
+pub(crate) const fn inert(active: &[u8], active_ranges: &[(u8, u8)]) -> [bool; 256] {
+    let mut table = [true; 256];
+    let mut i = 0;
+    while i < active.len() {
+        table[active[i] as usize] = false;
+        i += 1;
+    }
+    let mut r = 0;
+    while r < active_ranges.len() {
+        let (low, high) = active_ranges[r];
+        let mut b = low as usize;
+        while b <= high as usize {
+            table[b] = false;
+            b += 1;
+        }
+        r += 1;
+    }
+    table
+}
+
+/// The first byte from `i` on that `table` does not call inert.
+pub(crate) fn skip_inert(bytes: &[u8], mut i: usize, table: &[bool; 256]) -> usize {
+    while let Some(&b) = bytes.get(i) {
+        if !table[b as usize] {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
 /// A front end's failure: where, and what it expected or found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
