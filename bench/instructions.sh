@@ -5,8 +5,9 @@
 # together). A count is the same from run to run whatever else the machine
 # does, so one run of each is enough. Where the time ratio of a row
 # (bench/run.sh) is well above its instruction ratio, the difference is not
-# work but waiting on memory: cache misses and page faults, which grow with
-# the memory a run keeps.
+# work but waiting: on memory (cache misses and page faults, which grow with
+# the memory a run keeps), or on steps that run on one core while the floor
+# uses every core.
 # Usage: bench/instructions.sh [--update-readme]
 #   --update-readme   also write the table into README.md (between the
 #                     instructions:start and instructions:end markers)
