@@ -32,26 +32,24 @@ trap 'rm -rf "$work"' EXIT
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-cargo build --release --quiet --bin eks-sg-lint --example gen_cfn --example gen_mix --example parse_only
-bin="$root/target/release/eks-sg-lint"
-floor="$root/target/release/examples/parse_only"
-gen="$root/target/release/examples/gen_mix"
+build_and_generate
 corpus="../shared/corpus"
-
-echo "generating inputs..." >&2
-"$gen" files 10000 "$work/mix"
-"$gen" bytes yaml 5000000 "$work/large.yaml"
-"$gen" bytes json 20000000 "$work/cdk.template.json"
-"$gen" bytes tf 5000000 "$work/large-tf/main.tf"
-target/release/examples/gen_cfn cluster 200 5000 "$work/cluster.yaml"
 
 # count CMD... -> the instructions CMD executes, all threads together. One
 # worker thread for both: valgrind runs threads one at a time, and idle
 # workers would add the instructions of their waiting.
 count() {
+  local n
+  rm -f "$work/cg.out"
   RAYON_NUM_THREADS=1 valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$@" \
     >/dev/null 2>"$work/last.err" || true
-  awk '/^(summary|totals):/ { print $2; exit }' "$work/cg.out"
+  n=$(awk '/^(summary|totals):/ { print $2; exit }' "$work/cg.out" 2>/dev/null || true)
+  if [ -z "$n" ]; then
+    echo "valgrind counted nothing for: $*" >&2
+    tail -n 5 "$work/last.err" >&2
+    exit 1
+  fi
+  echo "$n"
 }
 
 row() {

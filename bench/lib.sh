@@ -1,5 +1,6 @@
-# Shared by bench/run.sh and bench/scaling.sh (sourced, not run).
-# Expects: $work (a scratch directory).
+# Shared by bench/run.sh, bench/scaling.sh and bench/instructions.sh
+# (sourced, not run). Expects: $root (the project) and $work (a scratch
+# directory).
 
 # The machine the figures come from, on one line.
 machine() {
@@ -46,4 +47,22 @@ update_readme_table() {
     !skip { print }' README.md > "$work/README.md"
   cp "$work/README.md" README.md
   echo "README.md updated" >&2
+}
+
+# build_and_generate: builds the binary, the parse-only floor and the
+# generators (setting $bin, $floor and $gen), and writes the inputs that
+# bench/run.sh and bench/instructions.sh both measure into $work: mix/ (10,000
+# files of every format), large.yaml (5 MB), cdk.template.json (20 MB),
+# large-tf/main.tf (5 MB) and cluster.yaml (200 node groups).
+build_and_generate() {
+  cargo build --release --quiet --bin eks-sg-lint --example gen_cfn --example gen_mix --example parse_only
+  bin="$root/target/release/eks-sg-lint"
+  floor="$root/target/release/examples/parse_only"
+  gen="$root/target/release/examples/gen_mix"
+  echo "generating inputs..." >&2
+  "$gen" files 10000 "$work/mix"
+  "$gen" bytes yaml 5000000 "$work/large.yaml"
+  "$gen" bytes json 20000000 "$work/cdk.template.json"
+  "$gen" bytes tf 5000000 "$work/large-tf/main.tf"
+  "$root/target/release/examples/gen_cfn" cluster 200 5000 "$work/cluster.yaml"
 }

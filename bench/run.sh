@@ -84,20 +84,10 @@ if [ $install -eq 1 ]; then
 fi
 
 # ---- build and generate ------------------------------------------------------
-cargo build --release --quiet --bin eks-sg-lint --example gen_cfn --example gen_mix --example parse_only
-bin="$root/target/release/eks-sg-lint"
-floor="$root/target/release/examples/parse_only"
-gen="$root/target/release/examples/gen_mix"
+build_and_generate
 rule="$root/bench/world-ssh.guard"
-
-echo "generating inputs..." >&2
-"$gen" files 10000 "$work/mix"
 "$gen" files 1000 "$work/checkov" yaml,json,tf
 "$gen" files 2000 "$work/guard" yaml,json
-"$gen" bytes yaml 5000000 "$work/large.yaml"
-"$gen" bytes json 20000000 "$work/cdk.template.json"
-"$gen" bytes tf 5000000 "$work/large-tf/main.tf"
-target/release/examples/gen_cfn cluster 200 5000 "$work/cluster.yaml"
 
 mb() { awk -v b="$1" 'BEGIN { printf "%.0f MB", b / 1000000 }'; }
 
