@@ -1,7 +1,7 @@
 //! The pipeline: discover -> parse -> extract -> model -> analyze -> check.
 //! Reporting is left to the caller.
 
-use foldhash::HashSet;
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -103,6 +103,138 @@ enum Parsed {
         fragments: Vec<Model>,
         metadata: Vec<crate::suppress::MetadataIgnore>,
     },
+    /// A `.tf`, `.tf.json` or `.tfvars` file of a directory whose module was
+    /// extracted alone (its trees freed): the directory's model goes with
+    /// its first `.tf` file.
+    TerraformAlone {
+        model: Option<Model>,
+        candidate: Candidate,
+    },
+}
+
+/// Files parsed by one task: one file, or the Terraform files of one
+/// directory (`dir`), which may be extracted together once parsed.
+struct Unit {
+    files: Vec<(FileId, Candidate, Option<usize>)>,
+    dir: Option<PathBuf>,
+}
+
+/// Which documents are extracted as soon as they are parsed.
+#[derive(Clone, Copy)]
+struct Early {
+    keep_cloudformation: bool,
+    keep_eksctl: bool,
+}
+
+/// The files in `meta` as parse tasks, in file order: with `alone`, the
+/// Terraform files of each directory not read only for a module call
+/// (`loaded`) together.
+fn parse_units(
+    meta: &[(FileId, Candidate, Option<usize>)],
+    sources: &SourceMap,
+    loaded: &std::collections::BTreeSet<PathBuf>,
+    alone: bool,
+) -> Vec<Unit> {
+    let mut units: Vec<Unit> = Vec::with_capacity(meta.len());
+    let mut by_dir: HashMap<PathBuf, usize> = HashMap::new();
+    for &(id, candidate, invalid_at) in meta {
+        let terraform = matches!(
+            candidate,
+            Candidate::Terraform | Candidate::TerraformJson | Candidate::TerraformVars
+        );
+        let dir = sources
+            .get(id)
+            .and_then(|f| f.path.parent())
+            .filter(|d| alone && terraform && !loaded.contains(*d));
+        let Some(dir) = dir else {
+            units.push(Unit {
+                files: vec![(id, candidate, invalid_at)],
+                dir: None,
+            });
+            continue;
+        };
+        let at = *by_dir.entry(dir.to_path_buf()).or_insert_with(|| {
+            units.push(Unit {
+                files: Vec::new(),
+                dir: Some(dir.to_path_buf()),
+            });
+            units.len() - 1
+        });
+        if let Some(unit) = units.get_mut(at) {
+            unit.files.push((id, candidate, invalid_at));
+        }
+    }
+    units
+}
+
+/// Parses the files of one task. A CloudFormation or eksctl file is
+/// extracted at once unless Guard reads its documents; a directory's
+/// module that reads no other directory is extracted at once too.
+fn parse_unit(
+    unit: &Unit,
+    sources: &SourceMap,
+    limits: Limits,
+    early: Early,
+) -> Vec<(FileId, Parsed)> {
+    let parse = |&(id, candidate, invalid_at): &(FileId, Candidate, Option<usize>)| {
+        let text = sources.get(id).map_or("", |f| &f.text);
+        (id, parse_file(id, candidate, text, invalid_at, limits))
+    };
+    let Some(dir) = &unit.dir else {
+        return unit
+            .files
+            .iter()
+            .map(|f| {
+                let (id, parsed) = parse(f);
+                (id, extract_early(id, parsed, early))
+            })
+            .collect();
+    };
+    let parsed: Vec<(FileId, Parsed)> = unit.files.iter().map(parse).collect();
+    let trees: Vec<(FileId, &Node)> = parsed
+        .iter()
+        .filter_map(|(id, p)| match p {
+            Parsed::Terraform(node) => Some((*id, node)),
+            _ => None,
+        })
+        .collect();
+    let roots: Vec<&Node> = trees.iter().map(|(_, n)| *n).collect();
+    let canon = extract::terraform::normalize(dir)
+        .filter(|c| !trees.is_empty() && !extract::terraform::reads_other_dirs(&roots, c));
+    let Some(canon) = canon else {
+        return parsed;
+    };
+    let var_files: Vec<(PathBuf, &Node)> = parsed
+        .iter()
+        .filter_map(|(id, p)| match p {
+            Parsed::TerraformVars(node) => Some((sources.get(*id)?.path.clone(), node)),
+            _ => None,
+        })
+        .collect();
+    let mut model = extract::terraform::extract_alone(&canon, &trees, var_files)
+        .and_then(|(_, m)| compacted(vec![m]).pop());
+    drop((trees, roots));
+    parsed
+        .into_iter()
+        .zip(&unit.files)
+        .map(|((id, p), &(_, candidate, _))| match p {
+            Parsed::Terraform(_) => (
+                id,
+                Parsed::TerraformAlone {
+                    model: model.take(),
+                    candidate,
+                },
+            ),
+            Parsed::TerraformVars(_) => (
+                id,
+                Parsed::TerraformAlone {
+                    model: None,
+                    candidate,
+                },
+            ),
+            p => (id, p),
+        })
+        .collect()
 }
 
 /// Scans `paths` and checks the selected built-in rules.
@@ -216,40 +348,28 @@ pub fn scan_showing_progress(
     let keep_cloudformation =
         guard::reads_documents(user_rules, &selected, guard::InputKind::CloudFormation);
     let keep_eksctl = guard::reads_documents(user_rules, &selected, guard::InputKind::Eksctl);
-    let parsed: Vec<(FileId, Parsed)> = meta
+    // So is a Terraform directory whose module reads no other directory,
+    // once all its files are parsed; not with `--var-file` (those values
+    // apply to every root) nor for Guard rules that read Terraform modules.
+    let alone = var_files.is_empty()
+        && !guard::reads_documents(user_rules, &selected, guard::InputKind::Terraform);
+    let early = Early {
+        keep_cloudformation,
+        keep_eksctl,
+    };
+    let units = parse_units(&meta, sources, &loaded_dirs, alone);
+    let mut parsed: Vec<(FileId, Parsed)> = units
         .par_iter()
-        .map(|&(id, candidate, invalid_at)| {
-            let text = sources.get(id).map_or("", |f| &f.text);
-            let parsed = match parse_file(id, candidate, text, invalid_at, limits) {
-                Parsed::CloudFormation(docs) if !keep_cloudformation => {
-                    let fragments: Vec<Model> = docs
-                        .iter()
-                        .map(|d| extract::cloudformation(d, id))
-                        .collect();
-                    let metadata = docs
-                        .iter()
-                        .flat_map(crate::suppress::metadata_directives)
-                        .collect();
-                    drop(docs);
-                    Parsed::Extracted {
-                        fragments: compacted(fragments),
-                        metadata,
-                    }
-                }
-                Parsed::Eksctl(docs) if !keep_eksctl => {
-                    let fragments = docs.iter().map(|d| extract::eksctl(d, id)).collect();
-                    drop(docs);
-                    Parsed::Extracted {
-                        fragments: compacted(fragments),
-                        metadata: Vec::new(),
-                    }
-                }
-                parsed => parsed,
-            };
-            progress.inc(1);
-            (id, parsed)
+        .flat_map_iter(|unit| {
+            let parsed = parse_unit(unit, sources, limits, early);
+            progress.inc(unit.files.len() as u64);
+            parsed
         })
         .collect();
+    parsed.sort_by_key(|(id, _)| *id);
+    // A directory extracted alone that a module of another directory calls
+    // is no root after all: parsed again, it is extracted with its caller.
+    reparse_called(&mut parsed, sources, limits);
     progress.set_message("analyzing");
     // Take out what was extracted already.
     let mut fragments: Vec<(FileId, Model)> = Vec::new();
@@ -265,6 +385,17 @@ pub fn scan_showing_progress(
                 fragments.extend(models.into_iter().map(|m| (id, m)));
                 metadata.extend(ignores.into_iter().map(|m| (id, m)));
                 extracted.push(id);
+                None
+            }
+            Parsed::TerraformAlone { model, candidate } => {
+                fragments.extend(model.map(|m| (id, m)));
+                // Counted as analyzed as below; `.tfvars` files hold no
+                // findings of their own to judge suppressions by.
+                if candidate != Candidate::TerraformVars {
+                    extracted.push(id);
+                } else {
+                    scan.files_analyzed += 1;
+                }
                 None
             }
             p => Some((id, p)),
@@ -283,7 +414,7 @@ pub fn scan_showing_progress(
     for (id, p) in &parsed {
         match p {
             // Taken out above.
-            Parsed::NotIac | Parsed::Extracted { .. } => continue,
+            Parsed::NotIac | Parsed::Extracted { .. } | Parsed::TerraformAlone { .. } => continue,
             Parsed::Error(e) => findings.push(eks000_parse_error::finding(e.span, &e.message)),
             Parsed::CloudFormation(docs) => {
                 cloudformation_docs.extend(docs.iter().map(|d| (*id, d)));
@@ -430,6 +561,80 @@ pub fn scan_showing_progress(
     scan.findings = findings;
     scan.model = model;
     scan
+}
+
+/// Extracts a parsed CloudFormation or eksctl file at once, unless Guard
+/// reads its documents: only its model and its `Metadata` suppressions
+/// stay, and its tree is freed.
+fn extract_early(id: FileId, parsed: Parsed, early: Early) -> Parsed {
+    match parsed {
+        Parsed::CloudFormation(docs) if !early.keep_cloudformation => {
+            let fragments: Vec<Model> = docs
+                .iter()
+                .map(|d| extract::cloudformation(d, id))
+                .collect();
+            let metadata = docs
+                .iter()
+                .flat_map(crate::suppress::metadata_directives)
+                .collect();
+            drop(docs);
+            Parsed::Extracted {
+                fragments: compacted(fragments),
+                metadata,
+            }
+        }
+        Parsed::Eksctl(docs) if !early.keep_eksctl => {
+            let fragments = docs.iter().map(|d| extract::eksctl(d, id)).collect();
+            drop(docs);
+            Parsed::Extracted {
+                fragments: compacted(fragments),
+                metadata: Vec::new(),
+            }
+        }
+        parsed => parsed,
+    }
+}
+
+/// Parses again the files of each directory extracted alone that a module
+/// of a directory still parsed calls (or may call): that directory is read
+/// with its caller, as [`extract::terraform::extract_dirs`] does, and its
+/// model alone is dropped. `parsed` is in file order.
+fn reparse_called(parsed: &mut [(FileId, Parsed)], sources: &SourceMap, limits: Limits) {
+    let dir_of = |id: FileId| sources.get(id).and_then(|f| f.path.parent());
+    if !parsed
+        .iter()
+        .any(|(_, p)| matches!(p, Parsed::TerraformAlone { .. }))
+    {
+        return;
+    }
+    let called = {
+        let mut dirs: Vec<(&Path, Vec<&Node>)> = Vec::new();
+        for (id, p) in parsed.iter() {
+            let (Parsed::Terraform(node), Some(dir)) = (p, dir_of(*id)) else {
+                continue;
+            };
+            match dirs.iter_mut().find(|(d, _)| *d == dir) {
+                Some((_, files)) => files.push(node),
+                None => dirs.push((dir, vec![node])),
+            }
+        }
+        extract::terraform::dirs_called(&dirs)
+    };
+    if called.is_empty() {
+        return;
+    }
+    for (id, p) in parsed.iter_mut() {
+        let Parsed::TerraformAlone { candidate, .. } = *p else {
+            continue;
+        };
+        let canon = dir_of(*id).and_then(extract::terraform::normalize);
+        if !canon.is_some_and(|c| called.contains(&c)) {
+            continue;
+        }
+        // It parsed before: its text is valid UTF-8.
+        let text = sources.get(*id).map_or("", |f| &f.text);
+        *p = parse_file(*id, candidate, text, None, limits);
+    }
 }
 
 /// Orders findings by file, line, column and code.

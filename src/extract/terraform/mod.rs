@@ -195,28 +195,115 @@ pub fn extract_dirs(dirs: &Dirs<'_>) -> Vec<(FileId, Model)> {
     roots
         .par_iter()
         .filter_map(|(dir, canon, files)| {
-            let mut var_files: Vec<(PathBuf, &Node)> =
-                dirs.var_files.get(*dir).cloned().unwrap_or_default();
-            // `terraform.tfvars` first, then `*.auto.tfvars` in name order.
-            var_files.sort_by_key(|(p, _)| {
-                let name = p
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                (name != "terraform.tfvars", name)
-            });
-            let mut values: Vec<&Node> = var_files.into_iter().map(|(_, n)| n).collect();
-            values.extend(dirs.cli_var_files.iter().copied());
-            let cx = Context {
-                dir: Some((*canon).clone()),
-                dirs: Some(&canonical),
-                downloaded: load::downloaded_modules(canon),
-                var_files: values,
-                prefix: String::new(),
-            };
-            Some((files.first()?.0, extract_with(files, &cx)))
+            let var_files = dirs.var_files.get(*dir).cloned().unwrap_or_default();
+            extract_root(
+                canon,
+                files,
+                var_files,
+                &dirs.cli_var_files,
+                Some(&canonical),
+            )
         })
         .collect()
+}
+
+/// Extracts the root module in `canon` (a canonical directory) with its
+/// `.tfvars` files and the `--var-file` files; the fragment is keyed by
+/// the first file. `dirs` holds the directories its module calls may read.
+fn extract_root(
+    canon: &Path,
+    files: &[(FileId, &Node)],
+    mut var_files: Vec<(PathBuf, &Node)>,
+    cli_var_files: &[&Node],
+    dirs: Option<&BTreeMap<PathBuf, Vec<(FileId, &Node)>>>,
+) -> Option<(FileId, Model)> {
+    // `terraform.tfvars` first, then `*.auto.tfvars` in name order.
+    var_files.sort_by_key(|(p, _)| {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        (name != "terraform.tfvars", name)
+    });
+    let mut values: Vec<&Node> = var_files.into_iter().map(|(_, n)| n).collect();
+    values.extend(cli_var_files.iter().copied());
+    let cx = Context {
+        dir: Some(canon.to_path_buf()),
+        dirs,
+        downloaded: load::downloaded_modules(canon),
+        var_files: values,
+        prefix: String::new(),
+    };
+    Some((files.first()?.0, extract_with(files, &cx)))
+}
+
+/// The `source` of each `module` block of `files`: `None` when it is not
+/// a literal.
+fn call_sources<'f, 'n>(files: &'f [&'n Node]) -> impl Iterator<Item = Option<&'n str>> + 'f {
+    files
+        .iter()
+        .flat_map(|root| root.as_map().unwrap_or(&[]))
+        .filter(|entry| entry.key == "module" && is_block(entry))
+        .map(|entry| {
+            block_labels(&entry.value)
+                .1
+                .get("source")
+                .and_then(Node::as_str)
+        })
+}
+
+/// Whether a module `source` names a local directory.
+fn is_local(source: &str) -> bool {
+    source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
+}
+
+/// Whether the module whose files are `files`, in the canonical directory
+/// `canon`, may read another directory: it calls a local module, or calls
+/// any module where `terraform init` recorded downloads.
+pub fn reads_other_dirs(files: &[&Node], canon: &Path) -> bool {
+    let mut calls = call_sources(files).peekable();
+    if calls.peek().is_none() {
+        return false;
+    }
+    calls.flatten().any(is_local) || !load::downloaded_modules(canon).is_empty()
+}
+
+/// Every directory (canonical) that the modules of `dirs` (directory, its
+/// files) may read for their calls: each local source, and every download
+/// recorded for a directory with calls. A root module is one that no other
+/// module calls, so a directory outside this set is a root.
+pub fn dirs_called(dirs: &[(&Path, Vec<&Node>)]) -> BTreeSet<PathBuf> {
+    let mut out = BTreeSet::new();
+    for (dir, files) in dirs {
+        let mut any = false;
+        for source in call_sources(files) {
+            any = true;
+            if let Some(target) = source
+                .filter(|s| is_local(s))
+                .and_then(|s| normalize(&dir.join(s)))
+            {
+                out.insert(target);
+            }
+        }
+        if let Some(canon) = any.then(|| normalize(dir)).flatten() {
+            out.extend(load::downloaded_modules(&canon).into_values());
+        }
+    }
+    out
+}
+
+/// Extracts, alone, the root module in `canon` (canonical) whose parsed files are `files`
+/// (in file order) and whose `.tfvars` files are `var_files`, as
+/// [`extract_dirs`] would. For a module that reads no other directory
+/// ([`reads_other_dirs`]) and that no other module calls ([`dirs_called`]),
+/// in a run without `--var-file`: it can be extracted as soon as its files
+/// are parsed, and their trees freed.
+pub fn extract_alone(
+    canon: &Path,
+    files: &[(FileId, &Node)],
+    var_files: Vec<(PathBuf, &Node)>,
+) -> Option<(FileId, Model)> {
+    extract_root(canon, files, var_files, &[], None)
 }
 
 /// Extracts one Terraform module: all `.tf` files of a directory.
