@@ -290,6 +290,47 @@ fn regexes_that_expand_exponentially_are_refused() {
     assert!(started.elapsed() < std::time::Duration::from_secs(60));
 }
 
+/// A regex that goes over fancy-regex's backtracking limit cannot tell
+/// whether it matches: the rules decided before keep their verdicts, the
+/// rule it was met in and those after fail and say which regex, and the
+/// next evaluation starts afresh. `regex_replace` is bounded alike (it
+/// panicked here before).
+#[test]
+fn a_regex_over_its_backtracking_limit_stops_the_evaluation() {
+    let data = format!("Resources:\n  R: {{Type: T, Name: {}}}\n", "a".repeat(30));
+    let verdicts = |rules: &str| {
+        eval::evaluate(&parse_ok(rules), doc(&data))
+            .into_iter()
+            .map(|r| (r.name, r.status, r.stopped, r.failures))
+            .collect::<Vec<_>>()
+    };
+    let rules = "rule before { Resources.R.Type == 'T' }\n\
+                 rule over { Resources.R.Name != /(a*)*\\1b/ }\n\
+                 rule after { Resources.R.Type == 'T' }\n";
+    let results = verdicts(rules);
+    assert_eq!(results.len(), 3);
+    assert_eq!((results[0].1, results[0].2), (Pass, false), "{results:?}");
+    for (name, status, stopped, failures) in &results[1..] {
+        assert_eq!((*status, *stopped), (Fail, true), "{name}");
+        assert_eq!(failures.len(), 1, "{name}");
+        assert!(
+            failures[0].message.contains(
+                "the regular expression /(a*)*\\1b/ took more than 1000000 backtracking steps"
+            ),
+            "{}",
+            failures[0].message
+        );
+    }
+    let replaced = "let fixed = regex_replace(Resources.R.Name, \"(a*)*\\\\1b\", \"x\")\n\
+                    rule replaced { %fixed !empty }\n";
+    let results = verdicts(replaced);
+    assert_eq!((results[0].1, results[0].2), (Fail, true), "{results:?}");
+    // The same regex on a short value decides, in a fresh evaluation.
+    let short = "rule short { Resources.R.Type != /(a*)*\\1b/ }\n";
+    let results = verdicts(short);
+    assert_eq!((results[0].1, results[0].2), (Pass, false), "{results:?}");
+}
+
 /// Work that grows exponentially with the rules' text (found by the
 /// guard_parser fuzz target: a parameterized rule calling itself thrice)
 /// stops at the step budget; the rules it did not decide fail and say why,

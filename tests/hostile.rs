@@ -371,6 +371,52 @@ fn guard_rules_with_exponential_work_stop_at_the_step_budget() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("loop.guard/LOOPS    FAIL"));
 }
 
+/// A regex that backtracks exponentially on a value (`(a*)*\\1b` on thirty
+/// `a`s) stops at fancy-regex's backtracking limit: its rule fails and says
+/// so, in `check` and in `guard validate`. Through `regex_replace` it
+/// panicked (exit 101) before.
+#[test]
+fn guard_regexes_that_backtrack_exponentially_stop_at_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("backtrack.guard"),
+        "let fixed = regex_replace(Resources.*.Properties.BucketName, \"(a*)*\\\\1b\", \"x\")\n\
+         rule BACKTRACK {\n  %fixed !empty\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("template.yaml"),
+        format!(
+            "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: {}\n",
+            "a".repeat(30)
+        ),
+    )
+    .unwrap();
+    let out = check(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "--rules",
+            "backtrack.guard",
+            "--select",
+            "BACKTRACK",
+            "template.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let f = findings(&out);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].starts_with("BACKTRACK@1 rule `BACKTRACK` failed: evaluation stopped before")
+            && f[0].contains("took more than 1000000 backtracking steps"),
+        "{f:?}"
+    );
+    let out = guard_validate(dir.path(), "backtrack.guard", "template.yaml");
+    assert_eq!(out.status.code(), Some(19), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("backtrack.guard/BACKTRACK    FAIL"));
+}
+
 /// A regex whose groups call the group before them twice doubles at each
 /// level when fancy-regex copies the calls in place: 24 levels took
 /// gigabytes within seconds (found by the `guard_parser` fuzz target, as a

@@ -100,8 +100,9 @@ pub struct RuleResult {
     pub name: String,
     pub status: Status,
     pub failures: Vec<Failure>,
-    /// The evaluation ran out of steps ([`EVAL_STEPS_BASE`]) before this
-    /// rule's verdict was known: it fails, with a failure saying so.
+    /// The evaluation ran out of steps ([`EVAL_STEPS_BASE`]), or a regex
+    /// went over its backtracking limit, before this rule's verdict was
+    /// known: it fails, with a failure saying so.
     pub stopped: bool,
 }
 
@@ -120,26 +121,41 @@ pub fn evaluate_every_clause(file: &RulesFile, root: Arc<Val>) -> Vec<RuleResult
 fn run(file: &RulesFile, root: Arc<Val>, order_free: bool) -> Vec<RuleResult> {
     let ev = Evaluator::new(file, root, order_free);
     let scope = Scope::root(&ev.root, &file.lets);
-    file.rules
+    value::clear_regex_limit();
+    let results = file
+        .rules
         .iter()
         .enumerate()
         .map(|(idx, rule)| {
             let before = ev.failures.borrow().len();
             let status = ev.rule_status_by_index(idx, &scope);
-            // Once out of steps every query comes back empty: no verdict
-            // reached from then on can be trusted.
-            if ev.stopped.get() {
+            // Once out of steps every query comes back empty, and once a
+            // regex could not tell whether it matches every regex matches
+            // nothing: no verdict reached from then on can be trusted.
+            let stopped = if ev.stopped.get() {
+                Some(format!(
+                    "evaluation stopped after {} steps before this rule was decided: \
+                     nested filters or parameterized rules calling themselves make more \
+                     work than can be done",
+                    ev.budget()
+                ))
+            } else {
+                value::regex_limit_reached().map(|source| {
+                    format!(
+                        "evaluation stopped before this rule was decided: the regular \
+                         expression /{source}/ took more than {} backtracking steps on one \
+                         value, so whether it matches is not known",
+                        value::MAX_REGEX_BACKTRACK
+                    )
+                })
+            };
+            if let Some(message) = stopped {
                 return RuleResult {
                     name: rule.name.clone(),
                     status: Status::Fail,
                     failures: vec![Failure {
                         span: None,
-                        message: format!(
-                            "evaluation stopped after {} steps before this rule was decided: \
-                             nested filters or parameterized rules calling themselves make more \
-                             work than can be done",
-                            ev.budget()
-                        ),
+                        message,
                         custom: None,
                         clause: rule.span,
                     }],
@@ -158,7 +174,9 @@ fn run(file: &RulesFile, root: Arc<Val>, order_free: bool) -> Vec<RuleResult> {
                 stopped: false,
             }
         })
-        .collect()
+        .collect();
+    value::clear_regex_limit();
+    results
 }
 
 struct Evaluator<'f> {

@@ -95,11 +95,8 @@ pub fn call(func: Func, args: &[Vec<QR>]) -> Vec<QR> {
             };
             let replacement = strings(arg(2)).next().unwrap_or("").to_string();
             strings(arg(0))
-                .map(|s| {
-                    lit(Kind::Str(
-                        re.replace_all(s, replacement.as_str()).into_owned().into(),
-                    ))
-                })
+                .filter_map(|s| super::value::replace_all(&re, s, &replacement))
+                .map(|s| lit(Kind::Str(s.into())))
                 .collect()
         }
         Func::ParseString => values(arg(0))

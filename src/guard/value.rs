@@ -19,9 +19,64 @@ pub struct Regex {
 }
 
 impl Regex {
+    /// Whether the regex matches `text`. A regex that takes more than
+    /// [`MAX_REGEX_BACKTRACK`] steps cannot tell: that is recorded for the
+    /// evaluation on this thread ([`regex_limit_reached`]), and from then
+    /// on every regex of the evaluation matches nothing, at once.
     pub fn is_match(&self, text: &str) -> bool {
-        // A regex that hits the backtracking limit matches nothing.
-        self.compiled.is_match(text).unwrap_or(false)
+        match REGEX_LIMIT.with(|l| l.borrow().is_some()) {
+            true => false,
+            false => self.compiled.is_match(text).unwrap_or_else(|_| {
+                regex_limit_reached_by(&self.source);
+                false
+            }),
+        }
+    }
+}
+
+/// The most backtracking steps one regex may take on one value: a pattern
+/// such as `(a*)*\1b` backtracks exponentially with the length of a run
+/// of `a`s. fancy-regex stops it there with an error (1,000,000 is also
+/// its default).
+pub const MAX_REGEX_BACKTRACK: usize = 1_000_000;
+
+thread_local! {
+    /// The first regex of the current evaluation on this thread that went
+    /// over [`MAX_REGEX_BACKTRACK`]. An evaluation runs on one thread from
+    /// start to end; the evaluator clears this when it starts.
+    static REGEX_LIMIT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+fn regex_limit_reached_by(source: &str) {
+    REGEX_LIMIT.with(|l| {
+        l.borrow_mut().get_or_insert_with(|| source.to_string());
+    });
+}
+
+/// The regex, if any, that went over [`MAX_REGEX_BACKTRACK`] since the last
+/// [`clear_regex_limit`] on this thread.
+pub fn regex_limit_reached() -> Option<String> {
+    REGEX_LIMIT.with(|l| l.borrow().clone())
+}
+
+/// Starts an evaluation with no regex over the limit.
+pub fn clear_regex_limit() {
+    REGEX_LIMIT.with(|l| *l.borrow_mut() = None);
+}
+
+/// `regex_replace`: every match of `re` in `text` replaced, or `None` when
+/// `re` went over [`MAX_REGEX_BACKTRACK`] (recorded as by
+/// [`Regex::is_match`]).
+pub fn replace_all(re: &fancy_regex::Regex, text: &str, with: &str) -> Option<String> {
+    if REGEX_LIMIT.with(|l| l.borrow().is_some()) {
+        return None;
+    }
+    match re.try_replacen(text, 0, with) {
+        Ok(out) => Some(out.into_owned()),
+        Err(_) => {
+            regex_limit_reached_by(re.as_str());
+            None
+        }
     }
 }
 
@@ -39,6 +94,7 @@ pub const MAX_REGEX_PROGRAM: usize = 20_000;
 pub fn compile_regex(source: &str) -> Result<fancy_regex::Regex, String> {
     fancy_regex::RegexBuilder::new(source)
         .max_prog_size(MAX_REGEX_PROGRAM)
+        .backtrack_limit(MAX_REGEX_BACKTRACK)
         .build()
         .map_err(|e| match e {
             fancy_regex::Error::CompileError(c)
