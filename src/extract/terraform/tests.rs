@@ -1294,3 +1294,59 @@ resource "aws_security_group" "r" {
     let (_, g) = group(&model, "aws_security_group.r");
     assert!(g.ingress.iter().any(|r| r.peer == Peer::cidr("10.0.0.0/8")));
 }
+
+fn testdata(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(rel)
+}
+
+/// Parses `text` as one HCL file.
+fn tree(text: &str) -> Node {
+    match hcl::parse(FileId(0), text, Limits::default()) {
+        Ok(node) => node,
+        Err(e) => panic!("does not parse: {e:?}"),
+    }
+}
+
+#[test]
+fn a_module_reads_other_directories_through_local_calls_and_downloads() {
+    let nowhere = std::path::Path::new("/nonexistent/eks-sg-lint/dir");
+    let registry = tree("module \"eks\" {\n  source = \"terraform-aws-modules/eks/aws\"\n}\n");
+    let local = tree("module \"net\" {\n  source = \"../net\"\n}\n");
+    let here = tree("module \"net\" {\n  source = \".\"\n}\n");
+    let computed = tree("module \"net\" {\n  source = var.where\n}\n");
+    let none = tree("resource \"aws_security_group\" \"a\" {}\n");
+    // No calls, a registry call without downloads, or a source that is not
+    // a literal: nothing else is read.
+    assert!(!reads_other_dirs(&[&none], nowhere));
+    assert!(!reads_other_dirs(&[&registry], nowhere));
+    assert!(!reads_other_dirs(&[&computed], nowhere));
+    // A local call, in any file of the module.
+    assert!(reads_other_dirs(&[&none, &local], nowhere));
+    assert!(reads_other_dirs(&[&here], nowhere));
+    // Any call where `terraform init` recorded downloads.
+    let downloaded = normalize(&testdata("terraform/downloaded"));
+    let downloaded = downloaded.expect("testdata/terraform/downloaded");
+    assert!(reads_other_dirs(&[&registry], &downloaded));
+    assert!(!reads_other_dirs(&[&none], &downloaded));
+}
+
+#[test]
+fn the_directories_called_are_local_sources_and_downloads() {
+    let root = testdata("terraform/local-module");
+    let local = tree("module \"net\" {\n  source = \"./modules/network\"\n}\n");
+    let called = dirs_called(&[(root.as_path(), vec![&local])]);
+    assert_eq!(
+        called.into_iter().collect::<Vec<_>>(),
+        vec![normalize(&root.join("modules/network")).expect("canonical")]
+    );
+    let downloaded = testdata("terraform/downloaded");
+    let registry = tree("module \"network\" {\n  source = \"example-org/network/aws\"\n}\n");
+    let called = dirs_called(&[(downloaded.as_path(), vec![&registry])]);
+    let network = normalize(&downloaded.join(".terraform/modules/network")).expect("canonical");
+    assert!(called.contains(&network), "{called:?}");
+    // A directory without calls calls nothing, downloads or not.
+    let none = tree("resource \"aws_security_group\" \"a\" {}\n");
+    assert!(dirs_called(&[(downloaded.as_path(), vec![&none])]).is_empty());
+}
