@@ -169,12 +169,14 @@ fn parse_units(
 
 /// Parses the files of one task. A CloudFormation or eksctl file is
 /// extracted at once unless Guard reads its documents; a directory's
-/// module that reads no other directory is extracted at once too.
+/// module that reads no other directory is extracted at once too, unless
+/// it is among the directories the texts show to be `called`.
 fn parse_unit(
     unit: &Unit,
     sources: &SourceMap,
     limits: Limits,
     early: Early,
+    called: &std::collections::BTreeSet<PathBuf>,
 ) -> Vec<(FileId, Parsed)> {
     let parse = |&(id, candidate, invalid_at): &(FileId, Candidate, Option<usize>)| {
         let text = sources.get(id).map_or("", |f| &f.text);
@@ -199,8 +201,10 @@ fn parse_unit(
         })
         .collect();
     let roots: Vec<&Node> = trees.iter().map(|(_, n)| *n).collect();
-    let canon = extract::terraform::normalize(dir)
-        .filter(|c| !trees.is_empty() && !extract::terraform::reads_other_dirs(&roots, c));
+    // Not a directory the texts show to be called: it would be parsed again.
+    let canon = extract::terraform::normalize(dir).filter(|c| {
+        !trees.is_empty() && !called.contains(c) && !extract::terraform::reads_other_dirs(&roots, c)
+    });
     let Some(canon) = canon else {
         return parsed;
     };
@@ -312,7 +316,7 @@ pub fn scan_showing_progress(
     }
     // Terraform: the local modules the scanned directories call, read even
     // outside the scanned paths, and `--var-file` files.
-    let loaded_dirs = read_terraform_modules(&mut files, &mut scan);
+    let modules = read_terraform_modules(&mut files, &mut scan);
     for path in var_files {
         match read_file(path, Candidate::TerraformVars) {
             Ok(Some(file)) => files.push(file),
@@ -357,11 +361,11 @@ pub fn scan_showing_progress(
         keep_cloudformation,
         keep_eksctl,
     };
-    let units = parse_units(&meta, sources, &loaded_dirs, alone);
+    let units = parse_units(&meta, sources, &modules.loaded, alone);
     let mut parsed: Vec<(FileId, Parsed)> = units
         .par_iter()
         .flat_map_iter(|unit| {
-            let parsed = parse_unit(unit, sources, limits, early);
+            let parsed = parse_unit(unit, sources, limits, early, &modules.called);
             progress.inc(unit.files.len() as u64);
             parsed
         })
@@ -430,7 +434,7 @@ pub fn scan_showing_progress(
                     .and_then(|f| f.path.parent())
                     .map(Path::to_path_buf)
                     .unwrap_or_default();
-                let loaded = loaded_dirs.contains(&dir);
+                let loaded = modules.loaded.contains(&dir);
                 terraform_dirs.entry(dir).or_default().push((*id, node));
                 // Files read only because a module call names their
                 // directory are not among the files analyzed.
@@ -469,7 +473,7 @@ pub fn scan_showing_progress(
             .map(|(id, doc)| (*id, extract::eksctl(doc, *id))),
     );
     terraform.modules = terraform_dirs.clone();
-    terraform.loaded = loaded_dirs;
+    terraform.loaded = modules.loaded;
     fragments.extend(extract::terraform::extract_dirs(&terraform));
     fragments.par_extend(
         terraform_plans
@@ -865,11 +869,9 @@ fn display_path(path: &Path, cwd: Option<&Path>) -> String {
 
 /// Reads the directories of the local modules that the Terraform files
 /// among `files` call (and those they call, bounded), appending their
-/// files; returns the directories read this way.
-fn read_terraform_modules(
-    files: &mut Vec<ReadFile>,
-    scan: &mut Scan,
-) -> std::collections::BTreeSet<PathBuf> {
+/// files; returns the directories read this way, and those the local
+/// sources in the texts name.
+fn read_terraform_modules(files: &mut Vec<ReadFile>, scan: &mut Scan) -> Modules {
     use extract::terraform::load;
     let mut texts: BTreeMap<PathBuf, Vec<&str>> = BTreeMap::new();
     for f in files.iter() {
@@ -926,9 +928,30 @@ fn read_terraform_modules(
         dirs.insert(dir, sources);
     }
     let (loaded, _) = load::follow_modules(&dirs, &mut read_sources);
+    // Where the local sources found in the texts point: those directories
+    // are called, most likely, and not worth extracting alone first.
+    let called = dirs
+        .iter()
+        .flat_map(|(dir, sources)| sources.iter().map(move |s| dir.join(s)))
+        .filter_map(|target| extract::terraform::normalize(&target))
+        .collect();
     scan.skipped.extend(problems);
     files.extend(extra);
-    loaded.into_iter().chain(downloaded).collect()
+    Modules {
+        loaded: loaded.into_iter().chain(downloaded).collect(),
+        called,
+    }
+}
+
+/// What [`read_terraform_modules`] found.
+#[derive(Default)]
+struct Modules {
+    /// Directories read only because a module calls them.
+    loaded: std::collections::BTreeSet<PathBuf>,
+    /// The directories (canonical) that the texts' local module sources
+    /// name: a hint, as a source the texts hide (in `.tf.json`, or after a
+    /// comment) is missed.
+    called: std::collections::BTreeSet<PathBuf>,
 }
 
 /// The floor the benchmark measures analysis against: discover, read and

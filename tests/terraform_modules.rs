@@ -152,6 +152,34 @@ fn a_called_module_directory_is_not_extracted_on_its_own() {
     assert_eq!(result.model.groups[0].name, "aws_security_group.cluster");
 }
 
+/// A call the texts hide from the quick look for local sources (here in
+/// `.tf.json`, where `"source"` is a quoted key): the module directory is
+/// extracted alone at first, then parsed again once the caller's tree
+/// shows the call, and read with its caller only.
+#[test]
+fn a_module_directory_called_from_tf_json_is_not_extracted_on_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "main.tf.json",
+        r#"{"module": {"net": {"source": "./net"}}}"#,
+    );
+    write(
+        dir.path(),
+        "net/main.tf",
+        "resource \"aws_security_group\" \"cluster\" {\n  name = \"cluster\"\n}\n",
+    );
+    let result = scan(&[dir.path().to_path_buf()], &Selection::default(), &|_| false);
+    let defined: Vec<&str> = result
+        .model
+        .groups
+        .iter()
+        .filter(|g| g.is_defined_in_scan())
+        .map(|g| g.name.as_str())
+        .collect();
+    assert_eq!(defined, vec!["module.net.aws_security_group.cluster"]);
+}
+
 fn write(dir: &std::path::Path, rel: &str, text: &str) {
     let path = dir.join(rel);
     if let Some(parent) = path.parent() {
