@@ -612,16 +612,13 @@ fn reparse_called(parsed: &mut [(FileId, Parsed)], sources: &SourceMap, limits: 
         return;
     }
     let called = {
-        let mut dirs: Vec<(&Path, Vec<&Node>)> = Vec::new();
+        let mut dirs: BTreeMap<&Path, Vec<&Node>> = BTreeMap::new();
         for (id, p) in parsed.iter() {
-            let (Parsed::Terraform(node), Some(dir)) = (p, dir_of(*id)) else {
-                continue;
-            };
-            match dirs.iter_mut().find(|(d, _)| *d == dir) {
-                Some((_, files)) => files.push(node),
-                None => dirs.push((dir, vec![node])),
+            if let (Parsed::Terraform(node), Some(dir)) = (p, dir_of(*id)) {
+                dirs.entry(dir).or_default().push(node);
             }
         }
+        let dirs: Vec<(&Path, Vec<&Node>)> = dirs.into_iter().collect();
         extract::terraform::dirs_called(&dirs)
     };
     if called.is_empty() {
