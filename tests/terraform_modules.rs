@@ -169,7 +169,9 @@ fn a_module_directory_called_from_tf_json_is_not_extracted_on_its_own() {
         "net/main.tf",
         "resource \"aws_security_group\" \"cluster\" {\n  name = \"cluster\"\n}\n",
     );
-    let result = scan(&[dir.path().to_path_buf()], &Selection::default(), &|_| false);
+    let result = scan(&[dir.path().to_path_buf()], &Selection::default(), &|_| {
+        false
+    });
     let defined: Vec<&str> = result
         .model
         .groups
