@@ -36,8 +36,7 @@ pub fn local_sources(text: &str) -> Vec<String> {
             continue;
         };
         let source = rest.get(..end).unwrap_or("");
-        if source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
-        {
+        if super::is_local(source) {
             out.push(source.to_string());
         }
     }

@@ -253,7 +253,7 @@ fn call_sources<'f, 'n>(files: &'f [&'n Node]) -> impl Iterator<Item = Option<&'
 }
 
 /// Whether a module `source` names a local directory.
-fn is_local(source: &str) -> bool {
+pub(super) fn is_local(source: &str) -> bool {
     source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
 }
 
