@@ -290,6 +290,15 @@ fn regexes_that_expand_exponentially_are_refused() {
     assert!(started.elapsed() < std::time::Duration::from_secs(60));
 }
 
+/// Each rule's name, verdict, whether the evaluation stopped before it, and
+/// its failures, for `rules` over the YAML `data`.
+fn verdicts(rules: &str, data: &str) -> Vec<(String, Status, bool, Vec<eval::Failure>)> {
+    eval::evaluate(&parse_ok(rules), doc(data))
+        .into_iter()
+        .map(|r| (r.name, r.status, r.stopped, r.failures))
+        .collect()
+}
+
 /// A regex that goes over fancy-regex's backtracking limit cannot tell
 /// whether it matches: the rules decided before keep their verdicts, the
 /// rule it was met in and those after fail and say which regex, and the
@@ -298,12 +307,7 @@ fn regexes_that_expand_exponentially_are_refused() {
 #[test]
 fn a_regex_over_its_backtracking_limit_stops_the_evaluation() {
     let data = format!("Resources:\n  R: {{Type: T, Name: {}}}\n", "a".repeat(30));
-    let verdicts = |rules: &str| {
-        eval::evaluate(&parse_ok(rules), doc(&data))
-            .into_iter()
-            .map(|r| (r.name, r.status, r.stopped, r.failures))
-            .collect::<Vec<_>>()
-    };
+    let verdicts = |rules: &str| verdicts(rules, &data);
     let rules = "rule before { Resources.R.Type == 'T' }\n\
                  rule over { Resources.R.Name != /(a*)*\\1b/ }\n\
                  rule after { Resources.R.Type == 'T' }\n";
@@ -341,13 +345,7 @@ fn exponential_rules_stop_at_the_step_budget() {
         + &(0..8)
             .map(|i| format!("  R{i}: {{Type: T}}\n"))
             .collect::<String>();
-    let stopped = |rules: &str| {
-        let results = eval::evaluate(&parse_ok(rules), doc(&data));
-        results
-            .into_iter()
-            .map(|r| (r.name, r.status, r.stopped, r.failures))
-            .collect::<Vec<_>>()
-    };
+    let stopped = |rules: &str| verdicts(rules, &data);
     let recursive = "rule before { Resources exists }\n\
                      rule check(x) { check(%x) check(%x) check(%x) }\n\
                      rule r { check(Resources) }\n\

@@ -133,14 +133,10 @@ fn a_called_module_directory_is_not_extracted_on_its_own() {
         &Selection::default(),
         &|_| false,
     );
-    let defined: Vec<&str> = result
-        .model
-        .groups
-        .iter()
-        .filter(|g| g.is_defined_in_scan())
-        .map(|g| g.name.as_str())
-        .collect();
-    assert_eq!(defined, vec!["module.network.aws_security_group.cluster"]);
+    assert_eq!(
+        defined_groups(&result),
+        vec!["module.network.aws_security_group.cluster"]
+    );
     // The module directory alone is a root: its variable without default
     // stays unknown.
     let result = scan(
@@ -172,14 +168,21 @@ fn a_module_directory_called_from_tf_json_is_not_extracted_on_its_own() {
     let result = scan(&[dir.path().to_path_buf()], &Selection::default(), &|_| {
         false
     });
-    let defined: Vec<&str> = result
+    assert_eq!(
+        defined_groups(&result),
+        vec!["module.net.aws_security_group.cluster"]
+    );
+}
+
+/// The names of the groups a scan's files define.
+fn defined_groups(result: &Scan) -> Vec<&str> {
+    result
         .model
         .groups
         .iter()
         .filter(|g| g.is_defined_in_scan())
         .map(|g| g.name.as_str())
-        .collect();
-    assert_eq!(defined, vec!["module.net.aws_security_group.cluster"]);
+        .collect()
 }
 
 fn write(dir: &std::path::Path, rel: &str, text: &str) {
