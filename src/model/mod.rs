@@ -433,14 +433,24 @@ impl Model {
     /// that grow by doubling held up to twice their memory, and copied
     /// every item at each step.
     pub fn merge(fragments: Vec<Model>) -> Model {
-        let total = |len: fn(&Model) -> usize| fragments.iter().map(len).sum::<usize>();
-        let mut model = Model {
-            clusters: Vec::with_capacity(total(|m| m.clusters.len())),
-            node_groups: Vec::with_capacity(total(|m| m.node_groups.len())),
-            groups: Vec::with_capacity(total(|m| m.groups.len())),
-            endpoints: Vec::with_capacity(total(|m| m.endpoints.len())),
-            notes: Vec::with_capacity(total(|m| m.notes.len())),
-        };
+        let more = |len: fn(&Model) -> usize| fragments.iter().skip(1).map(len).sum::<usize>();
+        let reserve = [
+            more(|m| m.clusters.len()),
+            more(|m| m.node_groups.len()),
+            more(|m| m.groups.len()),
+            more(|m| m.endpoints.len()),
+            more(|m| m.notes.len()),
+        ];
+        let mut fragments = fragments.into_iter();
+        // The first fragment's ids stay as they are: it is the start, not
+        // copied (one large template's model is most of the run's).
+        let mut model = fragments.next().unwrap_or_default();
+        let [clusters, node_groups, groups, endpoints, notes] = reserve;
+        model.clusters.reserve_exact(clusters);
+        model.node_groups.reserve_exact(node_groups);
+        model.groups.reserve_exact(groups);
+        model.endpoints.reserve_exact(endpoints);
+        model.notes.reserve_exact(notes);
         for fragment in fragments {
             model.absorb(fragment);
         }
@@ -503,5 +513,57 @@ impl Model {
         }
         self.endpoints.extend(other.endpoints);
         self.notes.extend(other.notes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    /// A fragment of one cluster's implicit group and one defined group
+    /// that admits it.
+    fn fragment(name: &str) -> Model {
+        let mut model = Model::default();
+        let span = Span::new(FileId(0), 0, 1);
+        let cluster_sg = model.add_eks_cluster_sg(model.next_cluster_id(), name, span);
+        let mut nodes = SecurityGroup::new(format!("{name}-nodes"), GroupOrigin::Defined, span);
+        nodes.ingress.push(SgRule {
+            direction: Direction::Ingress,
+            protocol: Protocol::Tcp,
+            ports: PortRange {
+                from: Some(443),
+                to: Some(443),
+            },
+            peer: Peer::Group(GroupRef::Group(cluster_sg)),
+            span,
+            presence: Presence::Always,
+            description: None,
+            implicit: false,
+        });
+        model.add_group(nodes);
+        model
+    }
+
+    #[test]
+    fn merging_renumbers_every_fragment_after_the_first() {
+        let merged = Model::merge(vec![fragment("a"), fragment("b"), fragment("c")]);
+        assert_eq!(merged.groups.len(), 6);
+        let peers: Vec<&Peer> = merged
+            .groups
+            .iter()
+            .flat_map(|g| g.ingress.iter().filter(|r| !r.implicit))
+            .map(|r| &r.peer)
+            .collect();
+        let expected: Vec<Peer> = [0, 2, 4]
+            .map(|i| Peer::Group(GroupRef::Group(SgId(i))))
+            .into();
+        assert_eq!(peers, expected.iter().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn merging_one_fragment_or_none() {
+        assert_eq!(Model::merge(vec![fragment("a")]), fragment("a"));
+        assert_eq!(Model::merge(Vec::new()), Model::default());
     }
 }
