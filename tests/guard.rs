@@ -225,16 +225,12 @@ fn parse_errors_render_through_miette() {
 
 #[test]
 fn hostile_nesting_is_an_error_not_a_stack_overflow() {
-    let deep_list = format!(
-        "rule r {{ a == {}1{} }}",
-        "[".repeat(5000),
-        "]".repeat(5000)
-    );
+    let deep_list = format!("rule r {{ a == {}1{} }}", "[".repeat(5000), "]".repeat(6));
     let e = parser::parse(&deep_list).unwrap_err();
     assert!(e.message.contains("nesting deeper than"), "{}", e.message);
     let deep_filter = format!(
         "rule r {{ a{} exists }}",
-        "[ b".repeat(3000) + &" exists ]".repeat(3000)
+        "[ b".repeat(3000) + &" exists ]".repeat(6)
     );
     assert!(parser::parse(&deep_filter).is_err());
     let deep_blocks = format!("rule r {{ {} }}", "a { ".repeat(3000) + &"}".repeat(3000));
@@ -374,6 +370,35 @@ fn exponential_rules_stop_at_the_step_budget() {
     });
     let results = stopped(&format!("let x = Resources.*\nrule r {{ {shallow} }}"));
     assert_eq!((results[0].1, results[0].2), (Pass, false), "{results:?}");
+}
+
+/// Rules files that read one document in turn share its size, which sets
+/// the step budget: the first to need it counts the values, the others
+/// take that count.
+#[test]
+fn evaluations_of_one_document_share_its_size() {
+    let data = "Resources:\n".to_string()
+        + &(0..5000)
+            .map(|i| format!("  R{i}: {{Type: T}}\n"))
+            .collect::<String>();
+    let root = doc(&data);
+    // Past the base budget (100,000 steps), within this document's.
+    let rules = parse_ok(&format!(
+        "rule r {{ {} }}",
+        "Resources.*[ Type == 'T' ] !empty\n".repeat(6)
+    ));
+    let stopped = |results: &[eval::RuleResult]| results.iter().any(|r| r.stopped);
+    assert!(!stopped(&eval::evaluate(&rules, Arc::clone(&root))));
+    let size = std::sync::OnceLock::new();
+    assert!(!stopped(&eval::evaluate_shared(
+        &rules,
+        Arc::clone(&root),
+        &size
+    )));
+    assert_eq!(size.get(), Some(&root.size()));
+    // A size given is taken as it is: none, and the base budget stops it.
+    let none = std::sync::OnceLock::from(0);
+    assert!(stopped(&eval::evaluate_shared(&rules, root, &none)));
 }
 
 // ----- evaluator ------------------------------------------------------------

@@ -6,7 +6,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
@@ -273,12 +273,13 @@ fn validate(a: &ValidateArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
                 let d = read_data(path)?;
                 let text: Arc<str> = Arc::from(d.text.as_str());
                 let mut out = Vec::new();
+                let sizes: Vec<OnceLock<u64>> = d.docs.iter().map(|_| OnceLock::new()).collect();
                 for (rules_path, file) in parsed.iter() {
-                    for doc in &d.docs {
+                    for (doc, size) in d.docs.iter().zip(&sizes) {
                         out.push(Evaluated {
                             data: d.path.clone(),
                             rules_file: rules_path.clone(),
-                            results: eval::evaluate(file, Arc::clone(doc)),
+                            results: eval::evaluate_shared(file, Arc::clone(doc), size),
                             text: None,
                             sources: None,
                         });

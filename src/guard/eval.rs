@@ -5,7 +5,7 @@
 
 use foldhash::{HashMap, HashMapExt};
 use std::cell::{Cell, RefCell};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::ast::*;
 use super::functions;
@@ -108,18 +108,31 @@ pub struct RuleResult {
 
 /// Evaluates every rule of `file` over `root`.
 pub fn evaluate(file: &RulesFile, root: Arc<Val>) -> Vec<RuleResult> {
-    run(file, root, file.order_free())
+    run(file, root, file.order_free(), &OnceLock::new())
+}
+
+/// As [`evaluate`], for a document that several rules files read in turn
+/// or side by side: `size` holds its number of values (which sets the step
+/// budget) once one of them has counted it, so that a large document is
+/// walked for it once rather than once per file.
+pub fn evaluate_shared(file: &RulesFile, root: Arc<Val>, size: &OnceLock<u64>) -> Vec<RuleResult> {
+    run(file, root, file.order_free(), size)
 }
 
 /// As [`evaluate`], but gates evaluate every clause even when the file is
 /// [order free](RulesFile::order_free): the reference the shortcut is
 /// tested against.
 pub fn evaluate_every_clause(file: &RulesFile, root: Arc<Val>) -> Vec<RuleResult> {
-    run(file, root, false)
+    run(file, root, false, &OnceLock::new())
 }
 
-fn run(file: &RulesFile, root: Arc<Val>, order_free: bool) -> Vec<RuleResult> {
-    let ev = Evaluator::new(file, root, order_free);
+fn run(
+    file: &RulesFile,
+    root: Arc<Val>,
+    order_free: bool,
+    size: &OnceLock<u64>,
+) -> Vec<RuleResult> {
+    let ev = Evaluator::new(file, root, order_free, size);
     let scope = Scope::root(&ev.root, &file.lets);
     value::clear_regex_limit();
     let results = file
@@ -197,6 +210,9 @@ struct Evaluator<'f> {
     /// whether they ran out.
     steps: Cell<u64>,
     budget: Cell<Option<u64>>,
+    /// The document's number of values, shared with other evaluations of
+    /// the same document.
+    size: &'f OnceLock<u64>,
     stopped: Cell<bool>,
     by_name: HashMap<&'f str, Vec<usize>>,
     /// [`RulesFile::order_free`]: gates may stop at their first failure.
@@ -370,7 +386,7 @@ impl From<String> for Detail {
 }
 
 impl<'f> Evaluator<'f> {
-    fn new(file: &'f RulesFile, root: Arc<Val>, order_free: bool) -> Self {
+    fn new(file: &'f RulesFile, root: Arc<Val>, order_free: bool, size: &'f OnceLock<u64>) -> Self {
         let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, r) in file.rules.iter().enumerate() {
             by_name.entry(r.name.as_str()).or_default().push(i);
@@ -384,6 +400,7 @@ impl<'f> Evaluator<'f> {
             depth: Cell::new(0),
             steps: Cell::new(0),
             budget: Cell::new(None),
+            size,
             stopped: Cell::new(false),
             by_name,
             order_free,
@@ -424,7 +441,8 @@ impl<'f> Evaluator<'f> {
         if let Some(b) = self.budget.get() {
             return b;
         }
-        let per_value = EVAL_STEPS_PER_VALUE.saturating_mul(self.root.size());
+        let size = *self.size.get_or_init(|| self.root.size());
+        let per_value = EVAL_STEPS_PER_VALUE.saturating_mul(size);
         let b = EVAL_STEPS_BASE.saturating_add(per_value);
         self.budget.set(Some(b));
         b

@@ -23,7 +23,7 @@ pub mod projection;
 pub mod report;
 pub mod value;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
@@ -230,7 +230,7 @@ pub fn check_documents(inputs: &Inputs, user: &RuleSet, selected: Selected<'_>) 
         // document order.
         let over = |doc: Arc<value::Val>| {
             let mut found = Vec::new();
-            run_over(&file, loaded, doc, selected, &mut found);
+            run_over(&file, loaded, doc, &OnceLock::new(), selected, &mut found);
             found
         };
         let found: Vec<Vec<Finding>> = match loaded.header.input {
@@ -273,12 +273,13 @@ pub fn check_model(
     // Only what these rules can observe is built.
     let projection = projection::Proj::for_files(files.iter().map(|(_, _, f)| f));
     let doc = model_doc::build_projected(model, analysis, &projection);
+    let size = OnceLock::new();
     // The files read one document: they run side by side.
     let out = files
         .into_par_iter()
         .map(|(i, loaded, file)| {
             let mut found = Vec::new();
-            run_over(&file, loaded, Arc::clone(&doc), selected, &mut found);
+            run_over(&file, loaded, Arc::clone(&doc), &size, selected, &mut found);
             (i, found)
         })
         .collect();
@@ -295,11 +296,12 @@ fn run_over(
     file: &ast::RulesFile,
     loaded: &LoadedRules,
     doc: Arc<value::Val>,
+    size: &OnceLock<u64>,
     selected: Selected<'_>,
     out: &mut Vec<Finding>,
 ) {
     let fallback = doc.span;
-    for result in eval::evaluate(file, doc) {
+    for result in eval::evaluate_shared(file, doc, size) {
         if result.status != Status::Fail {
             continue;
         }
