@@ -177,18 +177,24 @@ pub enum Sniffed {
 /// keys (the parsed document decides; see `pipeline`);
 /// eksctl when it names `eksctl.io/` and `ClusterConfig`.
 pub fn sniff(text: &str) -> Sniffed {
-    if text.contains("eksctl.io/") && text.contains("ClusterConfig") {
+    // A file that is none of these is searched whole for every needle:
+    // memchr's vectorized search rather than `str::contains`, which took
+    // about 10 ms on a 20 MB template.
+    fn has(text: &str, needle: &str) -> bool {
+        memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some()
+    }
+    if has(text, "eksctl.io/") && has(text, "ClusterConfig") {
         return Sniffed::Eksctl;
     }
-    if text.contains("\"format_version\"")
-        && (text.contains("\"planned_values\"") || text.contains("\"resource_changes\""))
+    if has(text, "\"format_version\"")
+        && (has(text, "\"planned_values\"") || has(text, "\"resource_changes\""))
     {
         return Sniffed::TerraformPlan;
     }
     // A `Resources` map, or a bare map of resources (a template fragment),
     // names `AWS::` types.
-    if text.contains("AWSTemplateFormatVersion")
-        || (text.contains("AWS::") && (text.contains("Resources") || text.contains("Type")))
+    if has(text, "AWSTemplateFormatVersion")
+        || (has(text, "AWS::") && (has(text, "Resources") || has(text, "Type")))
     {
         return Sniffed::CloudFormation;
     }
