@@ -197,10 +197,13 @@ impl Config {
 
     /// Whether discovery leaves `path` out.
     pub fn is_excluded(&self, path: &Path) -> bool {
-        match (&self.exclude, self.relative(path)) {
-            (Some(set), Some(rel)) => set.is_match(rel.as_ref()),
-            _ => false,
-        }
+        // Asked for every path discovery meets: without excludes, skip
+        // making it relative (two `current_dir` calls and new paths).
+        let Some(set) = &self.exclude else {
+            return false;
+        };
+        self.relative(path)
+            .is_some_and(|rel| set.is_match(rel.as_ref()))
     }
 
     /// Whether `code` is ignored for findings in `path`.
