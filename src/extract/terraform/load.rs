@@ -109,6 +109,11 @@ pub fn follow_modules(
     dirs: &BTreeMap<PathBuf, Vec<String>>,
     read: &mut dyn FnMut(&Path) -> Vec<String>,
 ) -> (Vec<PathBuf>, BTreeSet<PathBuf>) {
+    // Nothing to follow: the directories are not made canonical (a system
+    // call per part of each path).
+    if dirs.values().all(Vec::is_empty) {
+        return (Vec::new(), BTreeSet::new());
+    }
     let mut known: BTreeSet<PathBuf> = dirs.keys().filter_map(|d| normalize(d)).collect();
     let mut called: BTreeSet<PathBuf> = BTreeSet::new();
     let mut queue: Vec<(PathBuf, Vec<String>, usize)> = dirs
