@@ -309,11 +309,22 @@ enum TagKind {
 }
 
 impl TagKind {
-    fn from_tag(tag: Option<&Tag>) -> Self {
+    fn from_tag(tag: Option<std::borrow::Cow<'_, Tag>>) -> Self {
         let Some(tag) = tag else {
             return TagKind::None;
         };
-        let full = format!("{}{}", tag.handle, tag.suffix);
+        // Moved out of the event (the parser hands out owned tags), not
+        // copied; a local tag such as `!Ref`, the common case, is then
+        // kept without a new string.
+        let Tag { handle, suffix } = tag.into_owned();
+        if handle == "!" {
+            return if suffix.is_empty() {
+                TagKind::NonSpecific
+            } else {
+                TagKind::Custom(suffix)
+            };
+        }
+        let full = handle + &suffix;
         if let Some(core) = full.strip_prefix(CORE_PREFIX) {
             TagKind::Core(core.to_string())
         } else if full == "!" {
@@ -484,15 +495,15 @@ impl<'t> Builder<'t> {
                     self.cursor = self.cursor.max(end);
                 }
                 Event::Scalar(value, style, anchor, tag) => {
-                    let tag = TagKind::from_tag(tag.as_deref());
+                    let tag = TagKind::from_tag(tag);
                     self.scalar(&value, style, anchor, tag, start, end)?;
                 }
                 Event::SequenceStart(anchor, tag) => {
-                    let tag = TagKind::from_tag(tag.as_deref());
+                    let tag = TagKind::from_tag(tag);
                     self.open(true, anchor, tag, start, end)?;
                 }
                 Event::MappingStart(anchor, tag) => {
-                    let tag = TagKind::from_tag(tag.as_deref());
+                    let tag = TagKind::from_tag(tag);
                     self.open(false, anchor, tag, start, end)?;
                 }
                 Event::SequenceEnd | Event::MappingEnd => self.close(start, end)?,
