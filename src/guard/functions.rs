@@ -90,7 +90,7 @@ pub fn call(func: Func, args: &[Vec<QR>]) -> Vec<QR> {
             let Some(pattern) = strings(arg(1)).next() else {
                 return Vec::new();
             };
-            let Ok(re) = super::value::compile_regex(pattern) else {
+            let Some(re) = super::value::compile_pattern(pattern) else {
                 return Vec::new();
             };
             let replacement = strings(arg(2)).next().unwrap_or("").to_string();

@@ -109,6 +109,35 @@ pub fn compile_regex(source: &str) -> Result<fancy_regex::Regex, String> {
         })
 }
 
+/// How many `regex_replace` patterns each thread keeps compiled.
+const COMPILED_PATTERNS: usize = 16;
+
+thread_local! {
+    /// The patterns `regex_replace` compiled last on this thread (`None`
+    /// for one that does not compile), the newest last.
+    static COMPILED: std::cell::RefCell<Vec<(Box<str>, Option<std::rc::Rc<fancy_regex::Regex>>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`compile_regex`] for a pattern a function receives, which may differ
+/// from call to call: one that a filter applies to every value of a large
+/// document is compiled once, not once per value. The last
+/// [`COMPILED_PATTERNS`] patterns of the thread are kept.
+pub fn compile_pattern(source: &str) -> Option<std::rc::Rc<fancy_regex::Regex>> {
+    COMPILED.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        if let Some((_, re)) = kept.iter().find(|(s, _)| &**s == source) {
+            return re.clone();
+        }
+        let re = compile_regex(source).ok().map(std::rc::Rc::new);
+        if kept.len() >= COMPILED_PATTERNS {
+            kept.remove(0);
+        }
+        kept.push((source.into(), re.clone()));
+        re
+    })
+}
+
 /// Inclusive/exclusive bounds of a range literal.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Range<T> {
@@ -553,5 +582,27 @@ pub fn order(lhs: &Val, rhs: &Val) -> Option<Ordering> {
         (Kind::Str(a), Kind::Str(b)) => Some(a.cmp(b)),
         (Kind::Char(a), Kind::Char(b)) => Some(a.cmp(b)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::rc::Rc;
+
+    #[test]
+    fn a_pattern_is_compiled_once_while_it_is_among_the_last_used() {
+        let first = compile_pattern("a+b").expect("compiles");
+        let again = compile_pattern("a+b").expect("compiles");
+        assert!(Rc::ptr_eq(&first, &again));
+        assert!(compile_pattern("(").is_none());
+        assert!(compile_pattern("(").is_none());
+        // Pushed out by as many newer patterns: compiled anew.
+        for i in 0..COMPILED_PATTERNS {
+            let _ = compile_pattern(&format!("x{i}"));
+        }
+        let later = compile_pattern("a+b").expect("compiles");
+        assert!(!Rc::ptr_eq(&first, &later));
+        assert_eq!(later.as_str(), "a+b");
     }
 }
