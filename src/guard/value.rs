@@ -112,11 +112,13 @@ pub fn compile_regex(source: &str) -> Result<fancy_regex::Regex, String> {
 /// How many `regex_replace` patterns each thread keeps compiled.
 const COMPILED_PATTERNS: usize = 16;
 
+/// A pattern and what it compiled to (`None`: it does not compile).
+type Compiled = (Box<str>, Option<std::rc::Rc<fancy_regex::Regex>>);
+
 thread_local! {
-    /// The patterns `regex_replace` compiled last on this thread (`None`
-    /// for one that does not compile), the newest last.
-    static COMPILED: std::cell::RefCell<Vec<(Box<str>, Option<std::rc::Rc<fancy_regex::Regex>>)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
+    /// The patterns `regex_replace` compiled last on this thread, the
+    /// newest last.
+    static COMPILED: std::cell::RefCell<Vec<Compiled>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// [`compile_regex`] for a pattern a function receives, which may differ
