@@ -335,16 +335,21 @@ fn a_regex_over_its_backtracking_limit_stops_the_evaluation() {
     assert_eq!((results[0].1, results[0].2), (Pass, false), "{results:?}");
 }
 
+/// A template of `n` resources `R0`, `R1`, ... of type `T`.
+fn resources_of_type_t(n: usize) -> String {
+    "Resources:\n".to_string()
+        + &(0..n)
+            .map(|i| format!("  R{i}: {{Type: T}}\n"))
+            .collect::<String>()
+}
+
 /// Work that grows exponentially with the rules' text (found by the
 /// guard_parser fuzz target: a parameterized rule calling itself thrice)
 /// stops at the step budget; the rules it did not decide fail and say why,
 /// and the rules decided before keep their verdicts.
 #[test]
 fn exponential_rules_stop_at_the_step_budget() {
-    let data = "Resources:\n".to_string()
-        + &(0..8)
-            .map(|i| format!("  R{i}: {{Type: T}}\n"))
-            .collect::<String>();
+    let data = resources_of_type_t(8);
     let stopped = |rules: &str| verdicts(rules, &data);
     let recursive = "rule before { Resources exists }\n\
                      rule check(x) { check(%x) check(%x) check(%x) }\n\
@@ -381,10 +386,7 @@ fn exponential_rules_stop_at_the_step_budget() {
 /// take that count.
 #[test]
 fn evaluations_of_one_document_share_its_size() {
-    let data = "Resources:\n".to_string()
-        + &(0..5000)
-            .map(|i| format!("  R{i}: {{Type: T}}\n"))
-            .collect::<String>();
+    let data = resources_of_type_t(5000);
     let root = doc(&data);
     // Past the base budget (100,000 steps), within this document's.
     let rules = parse_ok(&format!(
