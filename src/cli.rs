@@ -642,16 +642,41 @@ fn with_module_siblings(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
     (out, given)
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory,
-/// renamed into place: the file is written whole or not at all.
+/// Writes `bytes` to `path`, whole or not at all where that can be done.
+///
+/// A regular file, or a path where nothing is yet, is written through a
+/// temporary file in the same directory and renamed into place. A symbolic
+/// link is followed, so that its target is replaced and the link kept, and an
+/// existing file keeps its permissions. Anything else (`/dev/null`, a FIFO, a
+/// terminal) has no file to replace: renaming onto it would put a regular file
+/// in its place, so it is opened and written as it is.
 pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
+    let (target, existing) = match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => {
+            let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
+            return file.write_all(bytes);
+        }
+        Ok(meta) => (std::fs::canonicalize(path)?, Some(meta.permissions())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (path.to_path_buf(), None),
+        Err(e) => return Err(e),
+    };
+    let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Opened with 0o666, less the umask, as a file made by `>` would be.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(&dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    if let Some(permissions) = existing {
+        tmp.as_file().set_permissions(permissions)?;
+    }
+    tmp.persist(&target).map_err(|e| e.error)?;
     Ok(())
 }

@@ -335,6 +335,89 @@ fn fifos_symlink_loops_and_unreadable_files() {
     }
 }
 
+/// `--output` onto what is not a regular file. A FIFO (and so `/dev/null`,
+/// a terminal) is written as it is, never replaced by a regular file; a
+/// symbolic link keeps pointing where it did, at a target written whole; an
+/// existing file keeps its permissions; a directory or a link loop is a clear
+/// error with exit 2.
+#[cfg(unix)]
+#[test]
+fn output_onto_a_fifo_a_link_or_a_directory() {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.yaml"), sample()).unwrap();
+    let fifo = dir.path().join("report.pipe");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if made {
+        // The reader opens the FIFO beside the run, which blocks until the
+        // run opens it to write. Were the FIFO replaced instead, the reader
+        // would stay blocked: the assertions below end the test first.
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        let out = check(
+            dir.path(),
+            &["--format", "json", "--output", "report.pipe", "ok.yaml"],
+        );
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "the FIFO was replaced: {kind:?}");
+        let text = reader.join().unwrap();
+        let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(report["summary"]["files"], 1, "{text}");
+    }
+
+    // A link to a report: the target is replaced, the link stays a link.
+    std::fs::write(dir.path().join("target.json"), "old").unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink("target.json", &link).unwrap();
+    let out = check(
+        dir.path(),
+        &["--format", "json", "--output", "link.json", "ok.yaml"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let text = std::fs::read_to_string(dir.path().join("target.json")).unwrap();
+    assert!(text.starts_with('{'), "{text}");
+
+    // An existing report keeps its permissions.
+    let kept = dir.path().join("kept.json");
+    std::fs::write(&kept, "old").unwrap();
+    std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let out = check(dir.path(), &["--output", "kept.json", "ok.yaml"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let mode = std::fs::metadata(&kept).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o640);
+
+    // A directory, and a link that points at itself: exit 2, a clear message.
+    std::fs::create_dir(dir.path().join("reports")).unwrap();
+    std::os::unix::fs::symlink("loop.json", dir.path().join("loop.json")).unwrap();
+    for (path, says) in [
+        ("reports", "cannot write reports: "),
+        ("loop.json", "cannot write loop.json: "),
+    ] {
+        let out = check(dir.path(), &["--output", path, "ok.yaml"]);
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+    }
+    assert!(dir.path().join("reports").is_dir());
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("reports"))
+            .unwrap()
+            .count(),
+        0
+    );
+}
+
 /// A user's Guard rules whose work grows exponentially with their text (a
 /// parameterized rule calling itself thrice: 3^100 calls before the depth
 /// limit) end at the evaluator's step budget, as a failure of each rule not
