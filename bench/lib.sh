@@ -65,4 +65,6 @@ build_and_generate() {
   "$gen" bytes json 20000000 "$work/cdk.template.json"
   "$gen" bytes tf 5000000 "$work/large-tf/main.tf"
   "$root/target/release/examples/gen_cfn" cluster 200 5000 "$work/cluster.yaml"
+  # Written back to disk now, not by the kernel during the timed runs.
+  sync
 }

@@ -44,6 +44,8 @@ series() {
     out="$work/$n"
     rm -rf "$out"
     "$@" "$n" "$out"
+    # Written back to disk now, not by the kernel during the timed runs.
+    sync
     tc=(); tp=(); r=0; spent=0
     # at least $runs runs, more (up to 25) while they add up to under 3 s:
     # a median of short runs needs more of them to be stable
