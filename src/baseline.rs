@@ -62,7 +62,7 @@ pub fn render(findings: &[Finding], sources: &SourceMap) -> String {
 
 impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::discover::read_text(path).map_err(|e| {
             format!(
                 "{}: {}",
                 path.display(),

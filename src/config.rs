@@ -82,7 +82,7 @@ fn glob_set(patterns: &[String], file: &Path) -> Result<GlobSet, String> {
 impl Config {
     /// Reads and checks a config file.
     pub fn load(path: &Path) -> Result<Config, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::discover::read_text(path).map_err(|e| {
             format!(
                 "{}: {}",
                 path.display(),

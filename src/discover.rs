@@ -2,9 +2,43 @@
 //! a file whose extension may hold infrastructure code; its content is
 //! sniffed after reading (see [`sniff`]).
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
+
+/// Files larger than this are not read: scanned files are reported as
+/// skipped, and a file named on the command line is an error.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads a UTF-8 file of at most [`MAX_FILE_BYTES`]: the rules, config and
+/// baseline files a user names, and `modules.json`. A pipe (`<(...)`) is
+/// read as it comes; an endless one such as `/dev/zero` ends at the limit
+/// rather than at the end of memory.
+pub fn read_text(path: &Path) -> std::io::Result<String> {
+    let file = std::fs::File::open(path)?;
+    let len = file.metadata().map_or(0, |m| m.len()).min(MAX_FILE_BYTES);
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "larger than the {} MiB limit",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 (an invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
 
 /// Directories never descended into.
 const SKIPPED_DIRS: &[&str] = &[".git", ".terraform", "node_modules", "cdk.out.tmp"];

@@ -19,8 +19,7 @@ use crate::rules::{self, eks000_parse_error, Context};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{self, Limits, Node, ParseError};
 
-/// Files larger than this are not read (they are reported as skipped).
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub use crate::discover::MAX_FILE_BYTES;
 
 /// Which rule codes run: `select` and `ignore` hold codes or code prefixes
 /// (`EKS00`), `ALL` selects everything.

@@ -13,7 +13,12 @@ use std::process::{Command, Output};
 const MEMORY_LIMIT_KIB: u64 = 1024 * 1024;
 
 fn check(dir: &Path, args: &[&str]) -> Output {
-    // Under a memory limit where a POSIX shell can set one.
+    run(dir, &[&["check"], args].concat())
+}
+
+/// Runs the binary with `args` in `dir`, under the memory limit where a
+/// POSIX shell can set one, and checks that it neither panicked nor died.
+fn run(dir: &Path, args: &[&str]) -> Output {
     let mut command = if cfg!(unix) && Path::new("/bin/sh").exists() {
         let mut c = Command::new("/bin/sh");
         c.arg("-c")
@@ -25,12 +30,7 @@ fn check(dir: &Path, args: &[&str]) -> Output {
     } else {
         Command::new(common::bin())
     };
-    let out = command
-        .arg("check")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
+    let out = command.args(args).current_dir(dir).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(
@@ -416,6 +416,124 @@ fn output_onto_a_fifo_a_link_or_a_directory() {
             .count(),
         0
     );
+}
+
+/// Files the user names that never end (`/dev/zero`): the rules, config and
+/// baseline of `check`, and the rules and data of `guard`, are read up to
+/// the 64 MiB limit, not until memory runs out.
+#[cfg(unix)]
+#[test]
+fn named_files_that_never_end_stop_at_the_size_limit() {
+    if !Path::new("/dev/zero").exists() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.yaml"), sample()).unwrap();
+    for (args, code) in [
+        (&["check", "--rules", "/dev/zero", "--", "ok.yaml"][..], 2),
+        (&["check", "--config", "/dev/zero", "ok.yaml"], 2),
+        (&["check", "--baseline", "/dev/zero", "ok.yaml"], 2),
+        (
+            &["guard", "validate", "-r", "/dev/zero", "-d", "ok.yaml"],
+            5,
+        ),
+        (&["guard", "parse-tree", "--rules", "/dev/zero"], 1),
+    ] {
+        let out = run(dir.path(), args);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("/dev/zero: larger than the 64 MiB limit"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+/// A pipe named as a Guard rules file, as `-r <(...)` names one, is read
+/// like a file.
+#[cfg(unix)]
+#[test]
+fn guard_rules_from_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("template.yaml"), sample()).unwrap();
+    let fifo = dir.path().join("rules.pipe");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !made {
+        return;
+    }
+    // Opening a FIFO to write blocks until it is opened to read: were the
+    // pipe refused unread, this thread would stay blocked, and the
+    // assertions below end the test first.
+    std::thread::spawn(move || {
+        std::fs::write(fifo, "rule has_resources { Resources exists }\n").unwrap()
+    });
+    let out = run(
+        dir.path(),
+        &[
+            "guard",
+            "validate",
+            "-r",
+            "rules.pipe",
+            "-d",
+            "template.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("PASS"), "{stdout}");
+}
+
+/// What `terraform init` leaves in `.terraform/modules/modules.json` is read
+/// only when it is a regular file: a FIFO there would block the scan, and a
+/// link to `/dev/zero` would be read until memory ran out.
+#[cfg(unix)]
+#[test]
+fn a_modules_json_that_is_no_file_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let modules = dir.path().join(".terraform/modules");
+    std::fs::create_dir_all(&modules).unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "module \"eks\" {\n  source = \"terraform-aws-modules/eks/aws\"\n}\n",
+    )
+    .unwrap();
+    let listing = modules.join("modules.json");
+    let made = Command::new("mkfifo")
+        .arg(&listing)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if made {
+        let mut child = Command::new(common::bin())
+            .args(["check", "--format", "json", "."])
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > std::time::Duration::from_secs(60) {
+                let _ = child.kill();
+                panic!("blocked on a FIFO named modules.json");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        assert_eq!(json(&out)["summary"]["files"], 1);
+        std::fs::remove_file(&listing).unwrap();
+    }
+    if Path::new("/dev/zero").exists() {
+        std::os::unix::fs::symlink("/dev/zero", &listing).unwrap();
+        let out = check(dir.path(), &["--format", "json", "."]);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        assert_eq!(json(&out)["summary"]["files"], 1);
+    }
 }
 
 /// A user's Guard rules whose work grows exponentially with their text (a

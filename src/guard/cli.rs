@@ -110,7 +110,9 @@ fn walk(paths: &[PathBuf], exts: &[&str]) -> Result<Vec<PathBuf>, String> {
                 .collect();
             found.sort();
             out.extend(found);
-        } else if p.is_file() {
+        } else if p.exists() {
+            // A file, or a pipe or device named as one (`-r <(...)`): read
+            // as it is, up to the size limit.
             out.push(p.clone());
         } else {
             return Err(format!("{}: no such file or directory", p.display()));
@@ -127,7 +129,7 @@ struct DataFile {
 }
 
 fn read_data(path: &Path) -> Result<DataFile, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = crate::discover::read_text(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let docs = parse_data(path, &text).map_err(|e| {
         let idx = LineIndex::new(&text);
         let lc = idx.line_col(&text, e.span.start);
@@ -172,7 +174,7 @@ fn load_rules_file(
     path: &Path,
     stderr: &mut dyn Write,
 ) -> Option<(super::LoadedRules, super::ast::RulesFile)> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::discover::read_text(path) {
         Ok(t) => t,
         Err(e) => {
             let _ = writeln!(stderr, "error: {}: {e}", path.display());
@@ -516,7 +518,7 @@ struct TestCase {
 }
 
 fn read_tests(path: &Path) -> Result<Vec<TestCase>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = crate::discover::read_text(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let limits = Limits::default();
     let node = if matches!(ext, "json" | "jsn") {
@@ -724,7 +726,7 @@ pub fn pairs_in(dir: &Path) -> Result<Vec<(PathBuf, Vec<PathBuf>)>, String> {
 }
 
 fn parse_tree(a: &ParseTreeArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
-    let text = match std::fs::read_to_string(&a.rules) {
+    let text = match crate::discover::read_text(&a.rules) {
         Ok(t) => t,
         Err(e) => {
             let _ = writeln!(stderr, "error: {}: {e}", a.rules.display());

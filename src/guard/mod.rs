@@ -137,7 +137,7 @@ pub fn load_text(path: &std::path::Path, text: &str) -> Result<LoadedRules, Load
 pub fn load_rules(paths: &[std::path::PathBuf]) -> Result<RuleSet, String> {
     let mut set = RuleSet::default();
     for path in paths {
-        let text = std::fs::read_to_string(path)
+        let text = crate::discover::read_text(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let loaded = load_text(path, &text).map_err(|e| e.one_line())?;
         set.files.push(loaded);

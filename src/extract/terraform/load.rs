@@ -52,10 +52,11 @@ pub fn downloaded_modules(root: &Path) -> HashMap<String, PathBuf> {
     let Ok(meta) = std::fs::metadata(&path) else {
         return out;
     };
-    if meta.len() > 8 * 1024 * 1024 {
+    // Not a FIFO, which would block, nor a link to a device.
+    if !meta.is_file() || meta.len() > 8 * 1024 * 1024 {
         return out;
     }
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    let Ok(text) = crate::discover::read_text(&path) else {
         return out;
     };
     let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
