@@ -63,7 +63,10 @@ pub enum Candidate {
 
 impl Candidate {
     pub fn of(path: &Path) -> Option<Candidate> {
-        let name = path.file_name()?.to_str()?;
+        // A name that is not UTF-8 is judged by its UTF-8 parts: the
+        // extension is ASCII.
+        let name = path.file_name()?.to_string_lossy();
+        let name = name.as_ref();
         let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
         match ext.as_str() {
             "yaml" | "yml" => Some(Candidate::Yaml),

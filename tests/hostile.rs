@@ -210,6 +210,39 @@ fn bom_crlf_and_odd_names_keep_spans_exact() {
     assert_eq!(uri, "dossier%20%C3%A0%20trier/cluster%20config.yaml");
 }
 
+/// A file whose name is not UTF-8 is scanned like any other: reports show
+/// U+FFFD for the bytes that are not, and the SARIF URI encodes the real
+/// bytes so that a viewer opens the file.
+#[cfg(unix)]
+#[test]
+fn a_name_that_is_not_utf8_is_scanned() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"cluster-\xff.yaml");
+    // Some file systems refuse such names; there is nothing to test there.
+    if std::fs::write(dir.path().join(name), sample()).is_err() {
+        return;
+    }
+    let out = check(dir.path(), &["--format", "json", "."]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let doc = json(&out);
+    assert_eq!(doc["summary"]["files"], 1);
+    assert_eq!(doc["findings"][0]["code"], "EKS003");
+    assert_eq!(doc["findings"][0]["file"], "cluster-\u{fffd}.yaml");
+    let sarif = json(&check(dir.path(), &["--format", "sarif", "."]));
+    let uri = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+        ["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let real = std::fs::canonicalize(dir.path()).unwrap();
+    let expected = format!("file://{}/cluster-%FF.yaml", real.display());
+    assert!(
+        uri == expected || uri == format!("file://{}/cluster-%FF.yaml", dir.path().display()),
+        "{uri}"
+    );
+}
+
 #[test]
 fn tabs_long_lines_and_duplicate_keys() {
     let dir = tempfile::tempdir().unwrap();

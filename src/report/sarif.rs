@@ -113,6 +113,18 @@ fn plain_text(doc: &str) -> String {
 }
 
 fn artifact(file: &SourceFile) -> ArtifactLocation {
+    #[cfg(unix)]
+    if file.path.to_str().is_none() {
+        // A name that is not UTF-8 is displayed with U+FFFD where its other
+        // bytes are, which no viewer could open: the URI encodes the
+        // absolute path's own bytes instead.
+        use std::os::unix::ffi::OsStrExt;
+        if let Ok(absolute) = std::path::absolute(&file.path) {
+            let bytes = absolute.as_os_str().as_bytes();
+            let uri = format!("file://{}", percent_encoding::percent_encode(bytes, PATH));
+            return ArtifactLocation::builder().uri(uri).build();
+        }
+    }
     let display = &file.display;
     if std::path::Path::new(display).is_absolute() {
         let uri = format!("file://{}", utf8_percent_encode(display, PATH));
