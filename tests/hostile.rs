@@ -243,6 +243,35 @@ fn a_name_that_is_not_utf8_is_scanned() {
     );
 }
 
+/// So is a file of that kind in a local module's directory, read because a
+/// scanned file calls the module.
+#[cfg(unix)]
+#[test]
+fn a_module_file_whose_name_is_not_utf8_is_read() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("root")).unwrap();
+    std::fs::create_dir_all(dir.path().join("mod")).unwrap();
+    std::fs::write(
+        dir.path().join("root/main.tf"),
+        "module \"m\" {\n  source = \"../mod\"\n}\n",
+    )
+    .unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"groups-\xff.tf");
+    let broken = "resource \"aws_security_group\" \"a\" {\n  name = \n";
+    if std::fs::write(dir.path().join("mod").join(name), broken).is_err() {
+        return;
+    }
+    // Only the caller's directory is scanned: the module is read through
+    // the call.
+    let out = check(dir.path(), &["--format", "json", "root"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let doc = json(&out);
+    assert_eq!(doc["findings"][0]["code"], "EKS000", "{doc}");
+    assert_eq!(doc["findings"][0]["file"], "mod/groups-\u{fffd}.tf");
+    assert_eq!(doc["findings"][0]["start"]["line"], 2);
+}
+
 #[test]
 fn tabs_long_lines_and_duplicate_keys() {
     let dir = tempfile::tempdir().unwrap();

@@ -93,7 +93,7 @@ pub fn terraform_files(dir: &Path) -> Vec<PathBuf> {
         .filter(|p| {
             p.is_file()
                 && p.file_name()
-                    .and_then(|n| n.to_str())
+                    .map(|n| n.to_string_lossy())
                     .is_some_and(|n| n.ends_with(".tf") || n.ends_with(".tf.json"))
         })
         .collect();
