@@ -177,8 +177,10 @@ pub struct CheckArgs {
     /// Record the current findings in FILE as a baseline, and exit 0
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
-    /// Threads for reading, parsing and extracting [default: one per core]
-    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Threads for reading, parsing and extracting, 1 to 256 [default: one per core]
+    // More threads than cores gain nothing, and each costs its start-up:
+    // a thousand took 1.7 s on a directory of one file, five thousand 15 s.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: Option<u16>,
 }
 
@@ -238,9 +240,15 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
     let started = Instant::now();
     if let Some(jobs) = args.jobs {
         // The output does not depend on it: findings are sorted.
-        let _ = rayon::ThreadPoolBuilder::new()
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(usize::from(jobs))
-            .build_global();
+            .build_global()
+        {
+            // Threads that cannot start (a memory or process limit) leave
+            // no pool to run on.
+            let _ = writeln!(stderr, "error: cannot start {jobs} threads: {e}");
+            return 2;
+        }
     }
     let config_path = args.config.clone().or_else(|| {
         let start = args.paths.first().map_or(Path::new("."), PathBuf::as_path);

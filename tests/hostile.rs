@@ -598,6 +598,37 @@ fn a_modules_json_that_is_no_file_is_not_read() {
     }
 }
 
+/// `--jobs` takes 1 to 256 threads; threads that cannot start (here under a
+/// 200 MB address-space limit, less than 256 thread stacks) are a clear
+/// error, not a panic.
+#[cfg(unix)]
+#[test]
+fn threads_that_cannot_start_are_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.yaml"), sample()).unwrap();
+    let out = check(dir.path(), &["-j", "257", "ok.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("257 is not in 1..=256"));
+    if !Path::new("/bin/sh").exists() {
+        return;
+    }
+    let out = Command::new("/bin/sh")
+        .arg("-c")
+        .arg("ulimit -v 200000 && exec \"$0\" check -j 256 ok.yaml")
+        .arg(common::bin())
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    match out.status.code() {
+        // The limit let them start after all: the run went on.
+        Some(1) => {}
+        Some(2) => assert!(stderr.contains("cannot start 256 threads"), "{stderr}"),
+        _ => panic!("{out:?}"),
+    }
+}
+
 /// A user's Guard rules whose work grows exponentially with their text (a
 /// parameterized rule calling itself thrice: 3^100 calls before the depth
 /// limit) end at the evaluator's step budget, as a failure of each rule not
