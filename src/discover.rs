@@ -112,7 +112,13 @@ pub struct Discovered {
 /// following symbolic links to directories (so link loops cannot recur).
 pub fn discover(paths: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> Discovered {
     let mut out = Discovered::default();
+    // Where each file found under each root is, once the root is made
+    // canonical: paths that overlap (`x.yaml ./x.yaml`, `. ../here`, a
+    // directory and a file in it) name some files twice.
+    let mut places: Vec<PathBuf> = Vec::new();
+    let overlap = paths.len() > 1;
     for root in paths {
+        let first = out.files.len();
         let meta = match std::fs::metadata(root) {
             Ok(m) => m,
             Err(e) => {
@@ -129,6 +135,18 @@ pub fn discover(paths: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> Discovere
                     path: root.clone(),
                     candidate,
                 });
+                if overlap {
+                    // The directory made canonical, not the file: a link
+                    // named explicitly stays a file of its own, as it is
+                    // when a directory is walked.
+                    let dir = match root.parent() {
+                        Some(d) if !d.as_os_str().is_empty() => d,
+                        _ => Path::new("."),
+                    };
+                    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+                    let name = root.file_name().unwrap_or(root.as_os_str());
+                    places.push(dir.join(name));
+                }
             }
             continue;
         }
@@ -177,6 +195,29 @@ pub fn discover(paths: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> Discovere
                 }
             }
         }
+        if overlap {
+            // Links to directories are not followed, so below the root a
+            // path is already where it is.
+            let base = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+            for file in &out.files[first..] {
+                let rel = file.path.strip_prefix(root).unwrap_or(&file.path);
+                places.push(base.join(rel));
+            }
+        }
+    }
+    if overlap {
+        // Of the paths that name one place, the first in order is kept.
+        let mut order: Vec<usize> = (0..out.files.len()).collect();
+        order.sort_by(|&a, &b| out.files[a].cmp(&out.files[b]));
+        let mut seen = std::collections::HashSet::new();
+        let mut keep = vec![false; out.files.len()];
+        for i in order {
+            if let Some(place) = places.get(i) {
+                keep[i] = seen.insert(place);
+            }
+        }
+        let mut keep = keep.into_iter();
+        out.files.retain(|_| keep.next().unwrap_or(false));
     }
     out.files.sort();
     out.files.dedup();

@@ -324,3 +324,33 @@ fn progress_and_time_only_on_a_terminal() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr, "Found 14 findings in 4 files: 9 errors, 5 warnings, 0 notes; 1 suppression suppresses nothing.\n");
 }
+
+/// Paths that overlap name some files twice: each file is scanned once, under
+/// the first of its paths in order, and its findings are not doubled.
+#[test]
+fn overlapping_paths_scan_each_file_once() {
+    let dir = "testdata/rules/EKS003-cluster-security-group-egress-below-minimum";
+    let absolute = common::root().join(FAIL);
+    let once = run(&["check", "--format", "json", FAIL]);
+    let once: serde_json::Value = serde_json::from_slice(&once.stdout).unwrap();
+    let findings = once["findings"].as_array().unwrap().len();
+    assert!(findings > 0);
+    let dotted = format!("./{FAIL}");
+    for paths in [
+        vec![FAIL, dotted.as_str()],
+        vec![dir, FAIL],
+        vec![FAIL, absolute.to_str().unwrap()],
+        vec![dir, "testdata/rules"],
+    ] {
+        let out = run(&[&["check", "--format", "json"][..], &paths].concat());
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let files: Vec<&str> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["file"].as_str())
+            .filter(|f| f.ends_with("EKS003-cluster-security-group-egress-below-minimum/fail.yaml"))
+            .collect();
+        assert_eq!(files.len(), findings, "{paths:?}: {files:?}");
+    }
+}
