@@ -64,8 +64,16 @@ pub struct Config {
 fn glob_set(patterns: &[String], file: &Path) -> Result<GlobSet, String> {
     let mut builder = GlobSetBuilder::new();
     for p in patterns {
-        let glob =
-            Glob::new(p).map_err(|e| format!("{}: invalid glob `{p}`: {e}", file.display()))?;
+        let glob = Glob::new(p).map_err(|e| {
+            // The pattern once, cut short: a hostile one may be any length.
+            let shown: String = p.chars().take(80).collect();
+            let cut = if shown.len() < p.len() { "..." } else { "" };
+            format!(
+                "{}: invalid glob `{shown}{cut}`: {}",
+                file.display(),
+                e.kind()
+            )
+        })?;
         builder.add(glob);
         // `dir/**` also matches `dir` itself, as users expect.
         if let Some(base) = p.strip_suffix("/**") {
@@ -250,6 +258,26 @@ mod tests {
         let p = dir.join(FILE_NAME);
         std::fs::write(&p, text).unwrap();
         p
+    }
+
+    #[test]
+    fn an_invalid_glob_is_shown_once_and_cut_short() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "exclude = [\"a[b\"]\n");
+        let err = Config::load(&p).unwrap_err();
+        assert!(
+            err.ends_with("invalid glob `a[b`: unclosed character class; missing ']'"),
+            "{err}"
+        );
+        let nested = format!("{}{}", "{a,".repeat(5000), "}".repeat(5000));
+        let p = write(dir.path(), &format!("exclude = [\"{nested}\"]\n"));
+        let err = Config::load(&p).unwrap_err();
+        let shown = format!(
+            "`{}...`",
+            "{a,".repeat(27).chars().take(80).collect::<String>()
+        );
+        assert!(err.contains(&shown), "{err}");
+        assert!(err.len() < 300, "{err}");
     }
 
     #[test]
