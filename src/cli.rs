@@ -162,8 +162,10 @@ pub struct CheckArgs {
     /// Do not run these rules (codes or prefixes, comma-separated)
     #[arg(long, value_name = "CODES", value_delimiter = ',')]
     pub ignore: Vec<String>,
-    /// Also run the Guard rules in these files (`.guard`)
-    #[arg(long = "rules", value_name = "FILE", num_args = 1..)]
+    /// Also run the Guard rules in FILE (`.guard`); repeat for more files
+    // One file per `--rules`, so that the paths after it stay paths:
+    // `check --rules my.guard infra/`.
+    #[arg(long = "rules", value_name = "FILE", action = clap::ArgAction::Append)]
     pub rules: Vec<PathBuf>,
     /// Values for Terraform root modules' variables (`.tfvars`), after `terraform.tfvars` and `*.auto.tfvars`
     #[arg(long = "var-file", value_name = "FILE")]

@@ -862,6 +862,33 @@ fn a_user_rule_without_header_is_named_by_its_rule() {
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 1, "{out}");
     assert_eq!(results[0]["ruleId"], "CLUSTER_HAS_VERSION");
+    // As the README writes it: the rules file, then the paths to scan, and
+    // `--rules` again for a second file.
+    let other = write(
+        dir.path(),
+        "other.guard",
+        "rule ALWAYS_PASSES { true == true }\n",
+    );
+    let (code, out, err) = run(&[
+        "check",
+        "--format",
+        "json",
+        "--rules",
+        &rule,
+        "--rules",
+        &other,
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["summary"]["files"], 1, "{out}");
+    let codes: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"CLUSTER_HAS_VERSION"), "{codes:?}");
     let (code, _, err) = run(&[
         "check",
         "--rules",
