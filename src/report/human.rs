@@ -90,6 +90,8 @@ struct Rendered<'a> {
     label: Option<&'a str>,
     labels: &'a [Label],
     source: Indexed<'a>,
+    /// For the narrated report, which places labels its own way.
+    narrated: bool,
 }
 
 impl<'a> Rendered<'a> {
@@ -103,6 +105,7 @@ impl<'a> Rendered<'a> {
             label: finding.label.as_deref(),
             labels: &finding.labels,
             source: Indexed(file),
+            narrated: false,
         }
     }
 
@@ -116,6 +119,7 @@ impl<'a> Rendered<'a> {
             label: None,
             labels: &[],
             source: Indexed(file),
+            narrated: false,
         }
     }
 }
@@ -162,9 +166,22 @@ impl Diagnostic for Rendered<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let primary = &self.span;
+        let text = self.source.0.text.as_bytes();
+        // The narrated report gives a line break no column, and would say
+        // "columns 10 to 9" of a span that is only a line's break: it is
+        // told of the span without the break it ends with. (The graphical
+        // one draws no label for an empty span at a line's end.)
+        let shown = |span: &Span| {
+            let start = span.start as usize;
+            let mut end = span.end as usize;
+            while self.narrated && end > start && matches!(text.get(end - 1), Some(b'\n' | b'\r')) {
+                end -= 1;
+            }
+            (start, end - start)
+        };
         let mut labels = vec![LabeledSpan::new_primary_with_span(
             self.label.map(str::to_string),
-            (primary.start as usize, primary.len()),
+            shown(primary),
         )];
         for label in self.labels {
             // miette draws one source at a time: labels elsewhere are named
@@ -172,7 +189,7 @@ impl Diagnostic for Rendered<'_> {
             if label.span.file == primary.file {
                 labels.push(LabeledSpan::new_with_span(
                     Some(label.message.clone()),
-                    (label.span.start as usize, label.span.len()),
+                    shown(&label.span),
                 ));
             }
         }
@@ -199,7 +216,8 @@ pub fn render(report: &Report, style: Style) -> String {
         let file = report.sources.get(notice.span.file)?;
         Some((NOTICE_KIND, Rendered::notice(notice, file)))
     });
-    for (code, diagnostic) in findings.chain(notices) {
+    for (code, mut diagnostic) in findings.chain(notices) {
+        diagnostic.narrated = graphical.is_none();
         let file = diagnostic.source.0;
         let pos = file.line_col(diagnostic.span.start);
         if style == Style::Narrated {
