@@ -40,6 +40,14 @@ fn run(dir: &Path, args: &[&str]) -> Output {
     out
 }
 
+/// Makes a FIFO at `path`; false where `mkfifo` is missing or fails.
+fn mkfifo(path: &Path) -> bool {
+    Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"))
 }
@@ -357,11 +365,7 @@ fn fifos_symlink_loops_and_unreadable_files() {
     std::fs::write(dir.path().join("ok.yaml"), sample()).unwrap();
     // A FIFO named like a template is never opened (it would block).
     let fifo = dir.path().join("pipe.yaml");
-    let made = Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
+    let made = mkfifo(&fifo);
     // Links back to the directory are not followed.
     std::os::unix::fs::symlink(dir.path(), dir.path().join("again")).unwrap();
     let out = check(dir.path(), &["--format", "json", "."]);
@@ -409,11 +413,7 @@ fn output_onto_a_fifo_a_link_or_a_directory() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("ok.yaml"), sample()).unwrap();
     let fifo = dir.path().join("report.pipe");
-    let made = Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
+    let made = mkfifo(&fifo);
     if made {
         // The reader opens the FIFO beside the run, which blocks until the
         // run opens it to write. Were the FIFO replaced instead, the reader
@@ -519,11 +519,7 @@ fn guard_rules_from_a_pipe() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("template.yaml"), sample()).unwrap();
     let fifo = dir.path().join("rules.pipe");
-    let made = Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
+    let made = mkfifo(&fifo);
     if !made {
         return;
     }
@@ -564,11 +560,7 @@ fn a_modules_json_that_is_no_file_is_not_read() {
     )
     .unwrap();
     let listing = modules.join("modules.json");
-    let made = Command::new("mkfifo")
-        .arg(&listing)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
+    let made = mkfifo(&listing);
     if made {
         let mut child = Command::new(common::bin())
             .args(["check", "--format", "json", "."])
