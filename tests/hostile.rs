@@ -41,6 +41,7 @@ fn run(dir: &Path, args: &[&str]) -> Output {
 }
 
 /// Makes a FIFO at `path`; false where `mkfifo` is missing or fails.
+#[cfg(unix)]
 fn mkfifo(path: &Path) -> bool {
     Command::new("mkfifo")
         .arg(path)
