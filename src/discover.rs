@@ -117,6 +117,9 @@ pub fn discover(paths: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> Discovere
     // directory and a file in it) name some files twice.
     let mut places: Vec<PathBuf> = Vec::new();
     let overlap = paths.len() > 1;
+    // A hook names many files of a few directories: each directory is
+    // made canonical once.
+    let mut canonical: std::collections::HashMap<&Path, PathBuf> = Default::default();
     for root in paths {
         let first = out.files.len();
         let meta = match std::fs::metadata(root) {
@@ -143,7 +146,9 @@ pub fn discover(paths: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> Discovere
                         Some(d) if !d.as_os_str().is_empty() => d,
                         _ => Path::new("."),
                     };
-                    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+                    let dir = canonical.entry(dir).or_insert_with(|| {
+                        std::fs::canonicalize(dir).unwrap_or_else(|_| dir.into())
+                    });
                     let name = root.file_name().unwrap_or(root.as_os_str());
                     places.push(dir.join(name));
                 }
