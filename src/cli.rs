@@ -1,6 +1,7 @@
 //! The command line: argument parsing and the `check` command, returning an
 //! exit code (0 clean, 1 findings at or above `--fail-on`, 2 the run failed).
 
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -621,18 +622,23 @@ fn graph(args: &GraphArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
 /// Adds the sibling `.tf` files of every `.tf` file named on the command
 /// line (a directory is one Terraform module); returns the paths to scan and
 /// the `.tf` files that were named.
-fn with_module_siblings(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+fn with_module_siblings(paths: &[PathBuf]) -> (Vec<PathBuf>, HashSet<PathBuf>) {
     let is_tf = |p: &Path| p.extension().is_some_and(|e| e == "tf") && p.is_file();
-    let given: Vec<PathBuf> = paths.iter().filter(|p| is_tf(p)).cloned().collect();
+    let given: HashSet<PathBuf> = paths.iter().filter(|p| is_tf(p)).cloned().collect();
     if given.is_empty() {
         return (paths.to_vec(), given);
     }
+    // Sets, not lists: a hook may name thousands of `.tf` files, and each
+    // directory is read once.
     let mut out = paths.to_vec();
-    for file in &given {
-        let dir = match file.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+    let mut listed: HashSet<PathBuf> = out.iter().cloned().collect();
+    let mut dirs_read: HashSet<PathBuf> = HashSet::new();
+    for file in paths.iter().filter(|p| given.contains(*p)) {
+        let parent = file.parent().filter(|d| !d.as_os_str().is_empty());
+        let dir = parent.map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        if !dirs_read.insert(dir.clone()) {
+            continue;
+        }
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
@@ -640,13 +646,14 @@ fn with_module_siblings(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| is_tf(p))
-            .map(|p| match file.parent() {
-                Some(d) if !d.as_os_str().is_empty() => p,
-                _ => p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p),
+            .map(|p| match parent {
+                Some(_) => p,
+                None => p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p),
             })
-            .filter(|p| !out.contains(p))
+            .filter(|p| !listed.contains(p))
             .collect();
         siblings.sort();
+        listed.extend(siblings.iter().cloned());
         out.extend(siblings);
     }
     (out, given)
