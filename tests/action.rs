@@ -61,3 +61,36 @@ fn the_action_step_writes_sarif_outputs_and_annotations() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stdout).contains("::error title=eks-sg-lint::"));
 }
+
+/// `args` come before the paths in the step's command line: a Guard rules
+/// file given there leaves the paths to scan as they are.
+#[cfg(unix)]
+#[test]
+fn the_action_step_runs_guard_rules_given_in_args() {
+    let temp = tempfile::tempdir().unwrap();
+    let rules = temp.path().join("org.guard");
+    std::fs::write(&rules, "rule ORG_NO_RESOURCES { Resources empty }\n").unwrap();
+    let fail = "testdata/rules/EKS001-cluster-without-explicit-security-group/fail.json";
+    let out = Command::new("bash")
+        .arg(common::root().join("action/check.sh"))
+        .current_dir(common::root())
+        .env("EKS_SG_LINT", common::bin())
+        .env("RUNNER_TEMP", temp.path())
+        .env_remove("GITHUB_OUTPUT")
+        .env("INPUT_PATH", fail)
+        .env("INPUT_FORMAT", "github")
+        .env("INPUT_FAIL_ON", "warning")
+        .env("INPUT_ARGS", format!("--rules {}", rules.display()))
+        .env("INPUT_CONFIG", "")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with(&format!("::warning file={fail},"))
+                && l.contains("ORG_NO_RESOURCES")),
+        "{stdout}"
+    );
+}
