@@ -189,6 +189,31 @@ pub struct CheckArgs {
 
 const SUBCOMMANDS: &[&str] = &["check", "graph", "guard", "rules", "explain", "help"];
 
+/// Starts the worker threads, `jobs` of them (the output does not depend on
+/// it: findings are sorted) or rayon's default, once per process. Threads
+/// that cannot start (a memory or process limit) are an error here, where
+/// rayon would panic at the first parallel step. Left to rayon where the
+/// process is not the binary's and no `--jobs` is given: a test's process
+/// may have its pool already.
+fn start_threads(jobs: Option<u16>) -> Result<(), String> {
+    static STARTED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    if jobs.is_none() && !crate::free::exiting_after_run() {
+        return Ok(());
+    }
+    STARTED
+        .get_or_init(|| {
+            let mut builder = rayon::ThreadPoolBuilder::new();
+            if let Some(jobs) = jobs {
+                builder = builder.num_threads(usize::from(jobs));
+            }
+            builder.build_global().map_err(|e| match jobs {
+                Some(jobs) => format!("cannot start {jobs} threads: {e}"),
+                None => format!("cannot start the worker threads: {e}"),
+            })
+        })
+        .clone()
+}
+
 /// Inserts `check` when the first argument is not a subcommand or a global
 /// flag, so `eks-sg-lint PATH...` means `eks-sg-lint check PATH...`.
 pub fn with_default_command(args: Vec<OsString>) -> Vec<OsString> {
@@ -226,6 +251,14 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) 
             return code;
         }
     };
+    let jobs = match &cli.command {
+        Command::Check(args) => args.jobs,
+        _ => None,
+    };
+    if let Err(e) = start_threads(jobs) {
+        let _ = writeln!(stderr, "error: {e}");
+        return 2;
+    }
     match cli.command {
         Command::Check(args) => check(&args, stdout, stderr),
         Command::Graph(args) => graph(&args, stdout, stderr),
@@ -241,18 +274,6 @@ fn stderr_is_terminal() -> bool {
 
 fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
     let started = Instant::now();
-    if let Some(jobs) = args.jobs {
-        // The output does not depend on it: findings are sorted.
-        if let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(usize::from(jobs))
-            .build_global()
-        {
-            // Threads that cannot start (a memory or process limit) leave
-            // no pool to run on.
-            let _ = writeln!(stderr, "error: cannot start {jobs} threads: {e}");
-            return 2;
-        }
-    }
     let config_path = args.config.clone().or_else(|| {
         let start = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
         Config::discover(start)

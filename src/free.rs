@@ -19,6 +19,12 @@ pub fn exit_after_run() {
     EXITING_AFTER_RUN.store(true, Ordering::Relaxed);
 }
 
+/// Whether the process exits once the current run returns: it is the
+/// binary's, and the run may set up what a process has once (its threads).
+pub fn exiting_after_run() -> bool {
+    EXITING_AFTER_RUN.load(Ordering::Relaxed)
+}
+
 /// Frees `value`, or leaves it to the operating system when the process is
 /// about to exit.
 pub fn unless_exiting<T>(value: T) {

@@ -592,33 +592,45 @@ fn a_modules_json_that_is_no_file_is_not_read() {
 }
 
 /// `--jobs` takes 1 to 256 threads; threads that cannot start (here under a
-/// 200 MB address-space limit, less than 256 thread stacks) are a clear
-/// error, not a panic.
+/// 200 MB address-space limit, less than 256 thread stacks), asked for with
+/// `-j` or by rayon's `RAYON_NUM_THREADS` in any command, are a clear error,
+/// not a panic.
 #[cfg(unix)]
 #[test]
 fn threads_that_cannot_start_are_an_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("ok.yaml"), sample()).unwrap();
+    std::fs::write(dir.path().join("ok.guard"), "rule r { Resources exists }\n").unwrap();
     let out = check(dir.path(), &["-j", "257", "ok.yaml"]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("257 is not in 1..=256"));
     if !Path::new("/bin/sh").exists() {
         return;
     }
-    let out = Command::new("/bin/sh")
-        .arg("-c")
-        .arg("ulimit -v 200000 && exec \"$0\" check -j 256 ok.yaml")
-        .arg(common::bin())
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    match out.status.code() {
-        // The limit let them start after all: the run went on.
-        Some(1) => {}
-        Some(2) => assert!(stderr.contains("cannot start 256 threads"), "{stderr}"),
-        _ => panic!("{out:?}"),
+    for (command, says) in [
+        ("check -j 256 ok.yaml", "cannot start 256 threads"),
+        ("check ok.yaml", "cannot start the worker threads"),
+        (
+            "guard validate -r ok.guard -d ok.yaml",
+            "cannot start the worker threads",
+        ),
+    ] {
+        let out = Command::new("/bin/sh")
+            .arg("-c")
+            .arg(format!("ulimit -v 200000 && exec \"$0\" {command}"))
+            .arg(common::bin())
+            .env("RAYON_NUM_THREADS", "256")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{command}: {stderr}");
+        match out.status.code() {
+            // The limit let them start after all: the run went on.
+            Some(0 | 1) => {}
+            Some(2) => assert!(stderr.contains(says), "{command}: {stderr}"),
+            _ => panic!("{command}: {out:?}"),
+        }
     }
 }
 
