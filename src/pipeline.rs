@@ -427,7 +427,16 @@ pub fn scan_showing_progress(
         match p {
             // Taken out above.
             Parsed::NotIac | Parsed::Extracted { .. } | Parsed::TerraformAlone { .. } => continue,
-            Parsed::Error(e) => findings.push(eks000_parse_error::finding(e.span, &e.message)),
+            Parsed::Error(e) => {
+                findings.push(eks000_parse_error::finding(e.span, &e.message));
+                // Reported, but not among the files analyzed when it was
+                // read only because a module call names its directory, as
+                // such files are when they parse.
+                let dir = sources.get(*id).and_then(|f| f.path.parent());
+                if dir.is_some_and(|d| modules.loaded.contains(d)) {
+                    continue;
+                }
+            }
             Parsed::CloudFormation(docs) => {
                 cloudformation_docs.extend(docs.iter().map(|d| (*id, d)));
                 judged.insert(*id);

@@ -279,6 +279,9 @@ fn a_module_file_whose_name_is_not_utf8_is_read() {
     assert_eq!(doc["findings"][0]["code"], "EKS000", "{doc}");
     assert_eq!(doc["findings"][0]["file"], "mod/groups-\u{fffd}.tf");
     assert_eq!(doc["findings"][0]["start"]["line"], 2);
+    // Read only through the call, it is not among the files analyzed,
+    // parsed or not.
+    assert_eq!(doc["summary"]["files"], 1);
 }
 
 #[test]
