@@ -563,10 +563,15 @@ fn explain(args: &ExplainArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -
         format!(" (seed {})", meta.seed.join(", "))
     };
     let examples = rules::examples::markdown(meta.code, args.example.map(ExampleFormat::label));
-    let examples = if examples.is_empty() {
-        String::new()
-    } else {
-        format!("\n## Failing and fixed, per format\n{examples}")
+    let examples = match (examples.is_empty(), args.example) {
+        (false, _) => format!("\n## Failing and fixed, per format\n{examples}"),
+        // Asked for a format the rule does not check: said, not left out.
+        (true, Some(format)) => format!(
+            "\n## Failing and fixed, per format\n{} does not check {} files: no example.\n",
+            meta.code,
+            format.label()
+        ),
+        (true, None) => String::new(),
     };
     let _ = write!(
         stdout,

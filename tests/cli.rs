@@ -270,6 +270,17 @@ fn explain_prints_the_docs_and_a_failing_and_fixed_example_per_format() {
         "{text}"
     );
 
+    // A format the rule does not check is said to be one.
+    let out = run(&["explain", "EKS001", "--example", "eksctl"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.ends_with(
+            "\n## Failing and fixed, per format\nEKS001 does not check eksctl files: no example.\n"
+        ),
+        "{text}"
+    );
+
     let out = run(&["explain", "EKS999"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no rule `EKS999`"));
