@@ -11,25 +11,37 @@ use walkdir::WalkDir;
 /// skipped, and a file named on the command line is an error.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Reads a UTF-8 file of at most [`MAX_FILE_BYTES`]: the rules, config and
-/// baseline files a user names, and `modules.json`. A pipe (`<(...)`) is
-/// read as it comes; an endless one such as `/dev/zero` ends at the limit
-/// rather than at the end of memory.
-pub fn read_text(path: &Path) -> std::io::Result<String> {
+/// Reads a file of at most [`MAX_FILE_BYTES`]; one over the limit is an
+/// error of kind `FileTooLarge`. A file whose size says so is not read; a
+/// pipe (`<(...)`) is read as it comes, and an endless one such as
+/// `/dev/zero` ends at the limit rather than at the end of memory.
+pub fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    let too_large = |what: String| {
+        std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "{what}larger than the {} MiB limit",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        )
+    };
     let file = std::fs::File::open(path)?;
-    let len = file.metadata().map_or(0, |m| m.len()).min(MAX_FILE_BYTES);
+    let len = file.metadata().map_or(0, |m| m.len());
+    if len > MAX_FILE_BYTES {
+        return Err(too_large(format!("{} MiB is ", len / (1024 * 1024))));
+    }
     let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!(
-                "larger than the {} MiB limit",
-                MAX_FILE_BYTES / (1024 * 1024)
-            ),
-        ));
+        return Err(too_large(String::new()));
     }
-    String::from_utf8(bytes).map_err(|e| {
+    Ok(bytes)
+}
+
+/// Reads a UTF-8 file through [`read_bytes`]: the rules, config and
+/// baseline files a user names, and `modules.json`.
+pub fn read_text(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(read_bytes(path)?).map_err(|e| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!(

@@ -3,7 +3,6 @@
 
 use foldhash::{HashMap, HashMapExt, HashSet};
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
@@ -18,8 +17,6 @@ use crate::model::Model;
 use crate::rules::{self, eks000_parse_error, Context};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{self, Limits, Node, ParseError};
-
-pub use crate::discover::MAX_FILE_BYTES;
 
 /// Which rule codes run: `select` and `ignore` hold codes or code prefixes
 /// (`EKS00`), `ALL` selects everything.
@@ -692,25 +689,10 @@ fn read_file(path: &Path, candidate: Candidate) -> Result<Option<ReadFile>, Prob
         path: path.to_path_buf(),
         message,
     };
-    let file = std::fs::File::open(path).map_err(|e| problem(discover::describe_io_error(&e)))?;
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if len > MAX_FILE_BYTES {
-        return Err(problem(format!(
-            "skipped: {} MiB is larger than the {} MiB limit",
-            len / (1024 * 1024),
-            MAX_FILE_BYTES / (1024 * 1024)
-        )));
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| problem(discover::describe_io_error(&e)))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(problem(format!(
-            "skipped: larger than the {} MiB limit",
-            MAX_FILE_BYTES / (1024 * 1024)
-        )));
-    }
+    let bytes = discover::read_bytes(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::FileTooLarge => problem(format!("skipped: {e}")),
+        _ => problem(discover::describe_io_error(&e)),
+    })?;
     let (text, invalid_utf8_at) = match String::from_utf8(bytes) {
         Ok(text) => (text, None),
         Err(e) => {
