@@ -660,8 +660,8 @@ fn with_module_siblings(paths: &[PathBuf]) -> (Vec<PathBuf>, HashSet<PathBuf>) {
     let mut listed: HashSet<PathBuf> = out.iter().cloned().collect();
     let mut dirs_read: HashSet<PathBuf> = HashSet::new();
     for file in paths.iter().filter(|p| given.contains(*p)) {
-        let parent = file.parent().filter(|d| !d.as_os_str().is_empty());
-        let dir = parent.map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let bare = file.parent().is_none_or(|d| d.as_os_str().is_empty());
+        let dir = crate::discover::dir_of(file).to_path_buf();
         if !dirs_read.insert(dir.clone()) {
             continue;
         }
@@ -672,9 +672,13 @@ fn with_module_siblings(paths: &[PathBuf]) -> (Vec<PathBuf>, HashSet<PathBuf>) {
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| is_tf(p))
-            .map(|p| match parent {
-                Some(_) => p,
-                None => p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p),
+            // Named bare, its siblings are too.
+            .map(|p| {
+                if bare {
+                    p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p)
+                } else {
+                    p
+                }
             })
             .filter(|p| !listed.contains(p))
             .collect();
@@ -703,10 +707,7 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => (path.to_path_buf(), None),
         Err(e) => return Err(e),
     };
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = crate::discover::dir_of(&target);
     let mut builder = tempfile::Builder::new();
     #[cfg(unix)]
     {
@@ -714,7 +715,7 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         // Opened with 0o666, less the umask, as a file made by `>` would be.
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut tmp = builder.tempfile_in(&dir)?;
+    let mut tmp = builder.tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     if let Some(permissions) = existing {

@@ -99,11 +99,7 @@ impl Config {
         })?;
         let raw: RawConfig = toml::from_str(&text)
             .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))?;
-        let root = path
-            .parent()
-            .map(Path::to_path_buf)
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or_else(|| PathBuf::from("."));
+        let root = crate::discover::dir_of(path).to_path_buf();
         let level = |value: &str, key: &str| {
             Level::parse(value).ok_or_else(|| {
                 format!(

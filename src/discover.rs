@@ -11,6 +11,14 @@ use walkdir::WalkDir;
 /// skipped, and a file named on the command line is an error.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
+/// The directory `path` is in: its parent, or `.` for a bare file name.
+pub fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
 /// Reads a file of at most [`MAX_FILE_BYTES`]; one over the limit is an
 /// error of kind `FileTooLarge`. A file whose size says so is not read; a
 /// pipe (`<(...)`) is read as it comes, and an endless one such as
@@ -154,10 +162,7 @@ pub fn discover(paths: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> Discovere
                     // The directory made canonical, not the file: a link
                     // named explicitly stays a file of its own, as it is
                     // when a directory is walked.
-                    let dir = match root.parent() {
-                        Some(d) if !d.as_os_str().is_empty() => d,
-                        _ => Path::new("."),
-                    };
+                    let dir = dir_of(root);
                     let dir = canonical.entry(dir).or_insert_with(|| {
                         std::fs::canonicalize(dir).unwrap_or_else(|_| dir.into())
                     });
