@@ -229,20 +229,17 @@ pub fn discover(paths: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> Discovere
     }
     if overlap {
         // Of the paths that name one place, the first in order is kept.
-        let mut order: Vec<usize> = (0..out.files.len()).collect();
-        order.sort_by(|&a, &b| out.files[a].cmp(&out.files[b]));
+        let mut found: Vec<(FoundFile, PathBuf)> = out.files.drain(..).zip(places).collect();
+        found.sort();
         let mut seen = std::collections::HashSet::new();
-        let mut keep = vec![false; out.files.len()];
-        for i in order {
-            if let Some(place) = places.get(i) {
-                keep[i] = seen.insert(place);
-            }
-        }
-        let mut keep = keep.into_iter();
-        out.files.retain(|_| keep.next().unwrap_or(false));
+        out.files = found
+            .into_iter()
+            .filter_map(|(file, place)| seen.insert(place).then_some(file))
+            .collect();
+    } else {
+        out.files.sort();
+        out.files.dedup();
     }
-    out.files.sort();
-    out.files.dedup();
     out
 }
 
