@@ -420,17 +420,26 @@ pub fn scan_showing_progress(
     // Files whose suppressions can be judged: parsed and analyzed.
     let mut judged: HashSet<FileId> = extracted.iter().copied().collect();
     scan.files_analyzed += extracted.len();
+    // The directory of a file, and whether it was read only because a
+    // module call names it: such files are not among the files analyzed.
+    let dir_and_loaded = |id: FileId| {
+        let dir = sources
+            .get(id)
+            .and_then(|f| f.path.parent())
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let loaded = modules.loaded.contains(&dir);
+        (dir, loaded)
+    };
     for (id, p) in &parsed {
         match p {
             // Taken out above.
             Parsed::NotIac | Parsed::Extracted { .. } | Parsed::TerraformAlone { .. } => continue,
             Parsed::Error(e) => {
                 findings.push(eks000_parse_error::finding(e.span, &e.message));
-                // Reported, but not among the files analyzed when it was
-                // read only because a module call names its directory, as
-                // such files are when they parse.
-                let dir = sources.get(*id).and_then(|f| f.path.parent());
-                if dir.is_some_and(|d| modules.loaded.contains(d)) {
+                // Reported, but not counted when read through a call, as
+                // such files are not when they parse.
+                if dir_and_loaded(*id).1 {
                     continue;
                 }
             }
@@ -443,15 +452,8 @@ pub fn scan_showing_progress(
                 judged.insert(*id);
             }
             Parsed::Terraform(node) => {
-                let dir = sources
-                    .get(*id)
-                    .and_then(|f| f.path.parent())
-                    .map(Path::to_path_buf)
-                    .unwrap_or_default();
-                let loaded = modules.loaded.contains(&dir);
+                let (dir, loaded) = dir_and_loaded(*id);
                 terraform_dirs.entry(dir).or_default().push((*id, node));
-                // Files read only because a module call names their
-                // directory are not among the files analyzed.
                 if loaded {
                     continue;
                 }
