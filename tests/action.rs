@@ -3,7 +3,27 @@
 
 mod common;
 
+#[cfg(unix)]
+use std::path::Path;
 use std::process::Command;
+
+/// The step as action.yml runs it, with its inputs in `INPUT_*` variables
+/// and `temp` as the runner's temporary directory.
+#[cfg(unix)]
+fn step(temp: &Path, path: &str, format: &str, fail_on: &str, args: &str) -> Command {
+    let mut command = Command::new("bash");
+    command
+        .arg(common::root().join("action/check.sh"))
+        .current_dir(common::root())
+        .env("EKS_SG_LINT", common::bin())
+        .env("RUNNER_TEMP", temp)
+        .env("INPUT_PATH", path)
+        .env("INPUT_FORMAT", format)
+        .env("INPUT_FAIL_ON", fail_on)
+        .env("INPUT_ARGS", args)
+        .env("INPUT_CONFIG", "");
+    command
+}
 
 #[cfg(unix)]
 #[test]
@@ -12,19 +32,16 @@ fn the_action_step_writes_sarif_outputs_and_annotations() {
     let output_file = temp.path().join("github_output");
     std::fs::write(&output_file, "").unwrap();
     let run = |path: &str, fail_on: &str| {
-        Command::new("bash")
-            .arg(common::root().join("action/check.sh"))
-            .current_dir(common::root())
-            .env("EKS_SG_LINT", common::bin())
-            .env("RUNNER_TEMP", temp.path())
-            .env("GITHUB_OUTPUT", &output_file)
-            .env("INPUT_PATH", path)
-            .env("INPUT_FORMAT", "human")
-            .env("INPUT_FAIL_ON", fail_on)
-            .env("INPUT_ARGS", "--ignore EKS010,EKS012")
-            .env("INPUT_CONFIG", "")
-            .output()
-            .unwrap()
+        step(
+            temp.path(),
+            path,
+            "human",
+            fail_on,
+            "--ignore EKS010,EKS012",
+        )
+        .env("GITHUB_OUTPUT", &output_file)
+        .output()
+        .unwrap()
     };
     let fail = "testdata/rules/EKS001-cluster-without-explicit-security-group/fail.json";
     let out = run(fail, "warning");
@@ -71,17 +88,9 @@ fn the_action_step_runs_guard_rules_given_in_args() {
     let rules = temp.path().join("org.guard");
     std::fs::write(&rules, "rule ORG_NO_RESOURCES { Resources empty }\n").unwrap();
     let fail = "testdata/rules/EKS001-cluster-without-explicit-security-group/fail.json";
-    let out = Command::new("bash")
-        .arg(common::root().join("action/check.sh"))
-        .current_dir(common::root())
-        .env("EKS_SG_LINT", common::bin())
-        .env("RUNNER_TEMP", temp.path())
+    let args = format!("--rules {}", rules.display());
+    let out = step(temp.path(), fail, "github", "warning", &args)
         .env_remove("GITHUB_OUTPUT")
-        .env("INPUT_PATH", fail)
-        .env("INPUT_FORMAT", "github")
-        .env("INPUT_FAIL_ON", "warning")
-        .env("INPUT_ARGS", format!("--rules {}", rules.display()))
-        .env("INPUT_CONFIG", "")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
