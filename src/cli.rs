@@ -151,7 +151,8 @@ pub struct CheckArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
-    /// Write the report to FILE (whole or not at all) instead of standard output
+    /// Write the report to FILE (whole or not at all) instead of standard
+    /// output; `-` is standard output
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Exit with 1 when a finding at or above this level remains [default: warning]
@@ -274,6 +275,9 @@ fn stderr_is_terminal() -> bool {
 
 fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
     let started = Instant::now();
+    // `-o -` is standard output, as for most tools that write a file
+    // (`./-` names a file called `-`).
+    let output = args.output.as_deref().filter(|p| p.as_os_str() != "-");
     let config_path = args.config.clone().or_else(|| {
         let start = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
         Config::discover(start)
@@ -422,7 +426,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         notices: &scan.notices,
         elapsed: None,
     };
-    let style = if args.output.is_none() && std::io::stdout().is_terminal() {
+    let style = if output.is_none() && std::io::stdout().is_terminal() {
         if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
             Style::Plain
         } else {
@@ -438,7 +442,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         ..report
     };
     let text = report::render(args.format, &report, style);
-    let written = match &args.output {
+    let written = match output {
         Some(path) => match write_whole(path, text.as_bytes()) {
             Ok(()) => true,
             Err(e) => {

@@ -187,6 +187,32 @@ fn output_file_is_written_whole() {
 }
 
 #[test]
+fn output_dash_is_standard_output_and_dot_slash_dash_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fail = common::root().join(FAIL);
+    let in_dir = |output: &str| {
+        Command::new(common::bin())
+            .args(["check", "--format", "json", "--output", output])
+            .arg(&fail)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let out = in_dir("-");
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["findings"][0]["code"], "EKS003");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // A file of that name is still reachable as `./-`.
+    let out = in_dir("./-");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("-")).unwrap()).unwrap();
+    assert_eq!(doc["findings"][0]["code"], "EKS003");
+}
+
+#[test]
 fn not_iac_files_are_skipped_silently() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("values.yaml"), "replicas: {{ .Values.n }\n").unwrap();
