@@ -278,11 +278,11 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
     // `-o -` is standard output, as for most tools that write a file
     // (`./-` names a file called `-`).
     let output = args.output.as_deref().filter(|p| p.as_os_str() != "-");
-    let config_path = args.config.clone().or_else(|| {
-        let start = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
-        Config::discover(start)
-    });
-    let config = match config_path.as_deref().map(Config::load).transpose() {
+    let config_path = match &args.config {
+        Some(path) => Ok(Some(path.clone())),
+        None => Config::discover(args.paths.first().map_or(Path::new("."), PathBuf::as_path)),
+    };
+    let config = match config_path.and_then(|p| p.as_deref().map(Config::load).transpose()) {
         Ok(config) => config.unwrap_or_default(),
         Err(e) => {
             let _ = writeln!(stderr, "error: {e}");

@@ -168,13 +168,13 @@ impl Config {
     }
 
     /// Finds `.eks-sg-lint.toml` in `start` (a file's directory, or a
-    /// directory) or the nearest parent.
-    pub fn discover(start: &Path) -> Option<PathBuf> {
-        let abs = if start.is_absolute() {
-            start.to_path_buf()
-        } else {
-            std::env::current_dir().ok()?.join(start)
-        };
+    /// directory) or the nearest parent. One that is there but no regular
+    /// file (a directory, a FIFO, a device, a link to nothing) is an error
+    /// rather than passed over: a shared config that a broken link no
+    /// longer reaches would otherwise change the run without a word, and a
+    /// FIFO would block it.
+    pub fn discover(start: &Path) -> Result<Option<PathBuf>, String> {
+        let abs = absolute(start);
         let mut dir = if abs.is_dir() {
             Some(abs.as_path())
         } else {
@@ -183,11 +183,18 @@ impl Config {
         while let Some(d) = dir {
             let candidate = d.join(FILE_NAME);
             if candidate.is_file() {
-                return Some(candidate);
+                return Ok(Some(candidate));
+            }
+            if candidate.symlink_metadata().is_ok() {
+                return Err(format!(
+                    "{}: not a regular file (a directory, a FIFO, a device or a link to nothing); \
+                     rename it, or name a config with --config",
+                    candidate.display()
+                ));
             }
             dir = d.parent();
         }
-        None
+        Ok(None)
     }
 
     /// The path relative to the config's directory, when below it.
@@ -295,8 +302,8 @@ mod tests {
         let nested = dir.path().join("infra").join("eks");
         std::fs::create_dir_all(&nested).unwrap();
         std::fs::write(nested.join("c.yaml"), "x: 1").unwrap();
-        assert_eq!(Config::discover(&nested), Some(p.clone()));
-        assert_eq!(Config::discover(&nested.join("c.yaml")), Some(p));
+        assert_eq!(Config::discover(&nested), Ok(Some(p.clone())));
+        assert_eq!(Config::discover(&nested.join("c.yaml")), Ok(Some(p)));
     }
 
     #[test]

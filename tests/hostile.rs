@@ -594,6 +594,56 @@ fn a_modules_json_that_is_no_file_is_not_read() {
     }
 }
 
+/// A `.eks-sg-lint.toml` found on the way up that is no regular file (a
+/// directory, a link to nothing, a FIFO) stops the run with a clear error
+/// rather than being passed over: a shared config that a broken link no
+/// longer reaches would change the run without a word.
+#[cfg(unix)]
+#[test]
+fn a_config_that_is_no_regular_file_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let infra = dir.path().join("infra");
+    std::fs::create_dir(&infra).unwrap();
+    std::fs::write(infra.join("c.yaml"), sample()).unwrap();
+    let config = dir.path().join(".eks-sg-lint.toml");
+    let codes = || {
+        let out = check(&infra, &["--format", "json", "."]);
+        json(&out)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(codes().iter().any(|c| c == "EKS012"));
+    let expect_error = |what: &str| {
+        let out = check(&infra, &["--format", "json", "."]);
+        assert_eq!(out.status.code(), Some(2), "{what}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(".eks-sg-lint.toml: not a regular file"),
+            "{what}: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "{what}: {out:?}");
+    };
+    std::fs::create_dir(&config).unwrap();
+    expect_error("a directory");
+    std::fs::remove_dir(&config).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("shared.toml"), &config).unwrap();
+    expect_error("a link to nothing");
+    // Once the link reaches a file, that file is the config.
+    std::fs::write(dir.path().join("shared.toml"), "ignore = [\"EKS012\"]\n").unwrap();
+    let found = codes();
+    assert!(
+        !found.is_empty() && !found.iter().any(|c| c == "EKS012"),
+        "{found:?}"
+    );
+    std::fs::remove_file(&config).unwrap();
+    if mkfifo(&config) {
+        expect_error("a FIFO");
+    }
+}
+
 /// `--jobs` takes 1 to 256 threads; threads that cannot start (here under a
 /// 200 MB address-space limit, less than 256 thread stacks), asked for with
 /// `-j` or by rayon's `RAYON_NUM_THREADS` in any command, are a clear error,
