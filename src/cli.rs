@@ -17,7 +17,7 @@ use crate::finding::{Finding, Level};
 use crate::model::{ClusterId, Known};
 use crate::pipeline::{self, Selection};
 use crate::report::graph::{ClusterGraph, GraphFormat};
-use crate::report::{self, human::Style, OutputFormat, Report};
+use crate::report::{self, human::Style, printable, OutputFormat, Report};
 use crate::rules;
 use crate::source::FileId;
 
@@ -285,7 +285,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
     let config = match config_path.and_then(|p| p.as_deref().map(Config::load).transpose()) {
         Ok(config) => config.unwrap_or_default(),
         Err(e) => {
-            let _ = writeln!(stderr, "error: {e}");
+            let _ = writeln!(stderr, "error: {}", printable::text(&e));
             return 2;
         }
     };
@@ -306,7 +306,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
     let user_rules = match crate::guard::load_rules(&rule_files) {
         Ok(rules) => rules,
         Err(e) => {
-            let _ = writeln!(stderr, "error: {e}");
+            let _ = writeln!(stderr, "error: {}", printable::text(&e));
             return 2;
         }
     };
@@ -325,7 +325,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
     let baseline = match args.baseline.as_deref().map(Baseline::load).transpose() {
         Ok(b) => b,
         Err(e) => {
-            let _ = writeln!(stderr, "error: {e}");
+            let _ = writeln!(stderr, "error: {}", printable::text(&e));
             return 2;
         }
     };
@@ -354,12 +354,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         scan.notices.retain(|n| reported(n.span.file));
     }
     for skipped in &scan.skipped {
-        let _ = writeln!(
-            stderr,
-            "warning: {}: {}",
-            skipped.path.display(),
-            skipped.message
-        );
+        path_message(stderr, "warning", &skipped.path, &skipped.message);
     }
     let sources = &scan.sources;
     scan.findings.retain(|f| {
@@ -377,12 +372,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
     }
     let mut failed = false;
     for problem in &scan.problems {
-        let _ = writeln!(
-            stderr,
-            "error: {}: {}",
-            problem.path.display(),
-            problem.message
-        );
+        path_message(stderr, "error", &problem.path, &problem.message);
         failed = true;
     }
 
@@ -635,12 +625,7 @@ fn graph(args: &GraphArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
     let text = report::graph::render(&graphs, model, &scan.sources, args.format);
     let _ = stdout.write_all(text.as_bytes());
     for problem in &scan.problems {
-        let _ = writeln!(
-            stderr,
-            "error: {}: {}",
-            problem.path.display(),
-            problem.message
-        );
+        path_message(stderr, "error", &problem.path, &problem.message);
     }
     if scan.problems.is_empty() {
         0
@@ -691,6 +676,18 @@ fn with_module_siblings(paths: &[PathBuf]) -> (Vec<PathBuf>, HashSet<PathBuf>) {
         out.extend(siblings);
     }
     (out, given)
+}
+
+/// `LEVEL: PATH: MESSAGE` about a scanned path. The path's name comes
+/// from the scanned tree, so its control characters are shown, not sent
+/// to the terminal (see `report::printable`).
+fn path_message(stderr: &mut dyn Write, level: &str, path: &Path, message: &str) {
+    let _ = writeln!(
+        stderr,
+        "{level}: {}: {}",
+        printable::line(&path.to_string_lossy()),
+        printable::line(message)
+    );
 }
 
 /// Writes `bytes` to `path`, whole or not at all where that can be done.

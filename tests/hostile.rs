@@ -644,6 +644,124 @@ fn a_config_that_is_no_regular_file_is_an_error() {
     }
 }
 
+/// Names, values and lines from scanned files reach a terminal in the human
+/// report, GitHub annotations (the Actions log renders escape sequences),
+/// `graph` and `guard`, and in messages about paths. Their control
+/// characters are shown as pictures (`␛`), never sent: an escape sequence
+/// could hide or overwrite findings, set the window title or write the
+/// clipboard, and a carriage return could forge a line.
+#[cfg(unix)]
+#[test]
+fn control_characters_from_scanned_files_are_shown_not_sent() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    // A cluster whose logical id sets the window title, then hides text.
+    std::fs::write(
+        dir.path().join("t.json"),
+        r#"{"Resources":{"C\u001b]0;pwned\u0007\u001b[8m":{"Type":"AWS::EKS::Cluster","Properties":{"RoleArn":"a","ResourcesVpcConfig":{"SubnetIds":["a"]}}}}}"#,
+    )
+    .unwrap();
+    // Raw control characters and a lone carriage return in a line that a
+    // snippet shows, and a C1 control (CSI).
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"aws_eks_cluster\" \"c\" { # \u{1b}]52;c;cHduZWQ=\u{7}\r\u{9b}2J\n  role_arn = \"a\"\n  vpc_config { subnet_ids = [\"a\"] }\n}\n",
+    )
+    .unwrap();
+    // A file name with an escape sequence, for a parse error and for a
+    // path named in a message.
+    let name = std::ffi::OsStr::from_bytes(b"e\x1b[2Jx.yaml");
+    std::fs::write(
+        dir.path().join(name),
+        "AWSTemplateFormatVersion: \"2010-09-09\"\nResources: [\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("r.guard"),
+        "rule r { Resources.*.Type == \"x\" <<\n  bad \u{1b}[8m message\n>> }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("tests.yaml"),
+        "- name: \"n\\e]0;t\\a\"\n  input: {Resources: {a: {Type: x}}}\n  expectations: {rules: {r: PASS}}\n",
+    )
+    .unwrap();
+    let sent = |what: &str, out: &Output| {
+        for stream in [&out.stdout, &out.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            let raw = text
+                .char_indices()
+                .find(|&(i, c)| {
+                    c.is_control() && c != '\n' && c != '\t' && !text[i..].starts_with("\r\n")
+                })
+                .map(|(i, _)| &text[i.saturating_sub(20)..]);
+            assert!(raw.is_none(), "{what}: a control character sent: {raw:?}");
+        }
+    };
+    for format in ["human", "github"] {
+        let out = check(dir.path(), &["--format", format, "."]);
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        sent(format, &out);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("C\u{241b}]0;pwned\u{2407}\u{241b}[8m"),
+            "{format}: {text}"
+        );
+        assert!(text.contains("e\u{241b}[2Jx.yaml"), "{format}: {text}");
+    }
+    let human = check(dir.path(), &["."]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    // The snippet shows the line with stand-ins of the same length, so the
+    // columns of what follows stay right.
+    assert!(text.contains("# ?]52;c;cHduZWQ=??\u{bf}2J"), "{text}");
+    let out = run(dir.path(), &["graph", "."]);
+    sent("graph", &out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("C\u{241b}]0;pwned"));
+    let out = guard_validate(dir.path(), "r.guard", "t.json");
+    sent("guard validate", &out);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("\u{241b}[8m"),
+        "{out:?}"
+    );
+    let out = run(
+        dir.path(),
+        &["guard", "test", "-r", "r.guard", "-t", "tests.yaml"],
+    );
+    sent("guard test", &out);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("n\u{241b}]0;t\u{2407}"),
+        "{out:?}"
+    );
+    // A path named in an error: a link to nothing, named by its link.
+    let link = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"l\x1b]0;t\x07.yaml"));
+    std::os::unix::fs::symlink(dir.path().join("missing"), &link).unwrap();
+    let out = check(dir.path(), &[link.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    sent("an error about a path", &out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("l\u{241b}]0;t\u{2407}.yaml"));
+    // A Guard rules file that does not parse, and a config (found in the
+    // scanned tree) that does not load, quote their text.
+    std::fs::write(
+        dir.path().join("bad.guard"),
+        "rule r { x \u{1b}]0;t\u{7} }\n",
+    )
+    .unwrap();
+    let out = guard_validate(dir.path(), "bad.guard", "t.json");
+    sent("a Guard syntax error", &out);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("x ?]0;t? }"),
+        "{out:?}"
+    );
+    let nested = dir.path().join("nested");
+    std::fs::create_dir(&nested).unwrap();
+    std::fs::write(nested.join(".eks-sg-lint.toml"), "sel\u{1b}[8mct = 1\n").unwrap();
+    let out = check(&nested, &["."]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    sent("a config error", &out);
+}
+
 /// `--jobs` takes 1 to 256 threads; threads that cannot start (here under a
 /// 200 MB address-space limit, less than 256 thread stacks), asked for with
 /// `-j` or by rayon's `RAYON_NUM_THREADS` in any command, are a clear error,

@@ -16,6 +16,7 @@ use super::eval::{self, RuleResult, Status};
 use super::header::InputKind;
 use super::value::{self, Val};
 use super::{parser, LoadError};
+use crate::report::printable;
 use crate::source::{FileId, LineIndex, Span};
 use crate::syntax::{self, Limits, Node};
 
@@ -314,7 +315,11 @@ fn validate(a: &ValidateArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
         .iter()
         .any(|e| e.results.iter().any(|r| r.status == Status::Fail));
     let text = match a.output_format {
-        ValidateFormat::SingleLineSummary => summary(&evaluated, &a.show_summary),
+        // Values and names come from the data files: their control
+        // characters are shown, not sent to the terminal.
+        ValidateFormat::SingleLineSummary => {
+            printable::text(&summary(&evaluated, &a.show_summary)).into_owned()
+        }
         ValidateFormat::Json => json(&evaluated),
         ValidateFormat::Sarif => sarif(&evaluated),
     };
@@ -685,7 +690,7 @@ fn test(a: &TestArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
             return 1;
         }
     };
-    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.write_all(printable::text(&out).as_bytes());
     code
 }
 

@@ -4,6 +4,7 @@
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 
 use super::parser::SyntaxError;
+use crate::report::printable;
 
 #[derive(Debug)]
 struct SyntaxDiagnostic {
@@ -42,9 +43,12 @@ impl Diagnostic for SyntaxDiagnostic {
 pub fn render_syntax_error(path: &str, text: &str, error: &SyntaxError, color: bool) -> String {
     let offset = error.offset.min(text.len());
     let len = error.len.min(text.len() - offset);
+    // The rules file may come from the scanned repository (its config's
+    // `rules`): its control characters are shown, not sent to the terminal,
+    // with stand-ins of the same length so that the offsets still fit.
     let diag = SyntaxDiagnostic {
-        message: error.message.clone(),
-        src: NamedSource::new(path, text.to_string()),
+        message: printable::text(&error.message).into_owned(),
+        src: NamedSource::new(printable::line(path), printable::source(text).into_owned()),
         offset,
         len,
     };
@@ -58,7 +62,11 @@ pub fn render_syntax_error(path: &str, text: &str, error: &SyntaxError, color: b
         .render_report(&mut out, &diag)
         .is_err()
     {
-        out = format!("{path}: {}\n", error.message);
+        out = format!(
+            "{}: {}\n",
+            printable::line(path),
+            printable::text(&error.message)
+        );
     }
     out
 }

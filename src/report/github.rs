@@ -1,13 +1,16 @@
 //! GitHub Actions workflow commands: one `::error`/`::warning`/`::notice`
 //! line per finding, which GitHub shows as an annotation on the pull request.
 
-use super::Report;
+use super::{printable, Report};
 use crate::finding::Level;
 use crate::source::Span;
 
-/// Escapes a message (data): `%`, `\r` and `\n`.
+/// Escapes a message (data): `%`, `\r` and `\n`. Other control characters,
+/// which the Actions log would send to its terminal renderer, are shown as
+/// pictures ([`printable::text`]).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    printable::text(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -88,7 +91,8 @@ mod tests {
 
     #[test]
     fn escaping_follows_the_workflow_command_rules() {
-        assert_eq!(escape_data("50% a\r\nb"), "50%25 a%0D%0Ab");
+        assert_eq!(escape_data("50% a\nb"), "50%25 a%0Ab");
+        assert_eq!(escape_data("a\r\nb\u{1b}[8m"), "a%0Ab\u{241b}[8m");
         assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
     }
 }

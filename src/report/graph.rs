@@ -190,5 +190,10 @@ pub fn render(
     if graphs.is_empty() {
         out.push_str("no cluster found\n");
     }
-    out
+    // Names and file names come from the scanned files: their control
+    // characters are shown, not sent to the terminal.
+    match super::printable::text(&out) {
+        std::borrow::Cow::Owned(shown) => shown,
+        std::borrow::Cow::Borrowed(_) => out,
+    }
 }

@@ -9,9 +9,12 @@ use miette::{
     MietteSpanContents, NarratableReportHandler, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::Report;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use super::{printable, Report};
 use crate::finding::{Finding, Label, Level, Notice};
-use crate::source::{SourceFile, Span};
+use crate::source::{FileId, SourceFile, Span};
 
 /// How to draw diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +27,13 @@ pub enum Style {
     Narrated,
 }
 
-/// A source file as miette reads it, cut by line index.
-struct Indexed<'a>(&'a SourceFile);
+/// A source file as miette reads it, cut by line index. `text` is the
+/// file's text, or a copy of the same length whose control characters are
+/// shown rather than sent to the terminal ([`printable::source`]).
+struct Indexed<'a> {
+    file: &'a SourceFile,
+    text: &'a str,
+}
 
 impl SourceCode for Indexed<'_> {
     fn read_span<'b>(
@@ -34,8 +42,8 @@ impl SourceCode for Indexed<'_> {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let file = self.0;
-        let text: &str = &file.text;
+        let file = self.file;
+        let text = self.text;
         if span.offset() > text.len() || span.offset() + span.len() > text.len() {
             return Err(MietteError::OutOfBounds);
         }
@@ -69,7 +77,7 @@ impl SourceCode for Indexed<'_> {
         }
         let last_line = file.line_col(to as u32).line as usize - 1;
         Ok(Box::new(MietteSpanContents::new_named(
-            file.display.clone(),
+            printable::line(&file.display).into_owned(),
             &text.as_bytes()[from..to],
             SourceSpan::from((from, to - from)),
             first_line,
@@ -84,10 +92,10 @@ struct Rendered<'a> {
     /// `EKS003(name)`, or the notice's kind.
     code: String,
     level: Level,
-    message: &'a str,
-    help: Option<&'a str>,
+    message: Cow<'a, str>,
+    help: Option<Cow<'a, str>>,
     span: Span,
-    label: Option<&'a str>,
+    label: Option<Cow<'a, str>>,
     labels: &'a [Label],
     source: Indexed<'a>,
     /// For the narrated report, which places labels its own way.
@@ -95,30 +103,30 @@ struct Rendered<'a> {
 }
 
 impl<'a> Rendered<'a> {
-    fn finding(finding: &'a Finding, name: &str, file: &'a SourceFile) -> Self {
+    fn finding(finding: &'a Finding, name: &str, source: Indexed<'a>) -> Self {
         Rendered {
             code: format!("{}({name})", finding.code),
             level: finding.level,
-            message: &finding.message,
-            help: finding.help.as_deref(),
+            message: printable::text(&finding.message),
+            help: finding.help.as_deref().map(printable::text),
             span: finding.span,
-            label: finding.label.as_deref(),
+            label: finding.label.as_deref().map(printable::text),
             labels: &finding.labels,
-            source: Indexed(file),
+            source,
             narrated: false,
         }
     }
 
-    fn notice(notice: &'a Notice, file: &'a SourceFile) -> Self {
+    fn notice(notice: &'a Notice, source: Indexed<'a>) -> Self {
         Rendered {
             code: NOTICE_KIND.to_string(),
             level: Level::Note,
-            message: &notice.message,
-            help: notice.help.as_deref(),
+            message: printable::text(&notice.message),
+            help: notice.help.as_deref().map(printable::text),
             span: notice.span,
             label: None,
             labels: &[],
-            source: Indexed(file),
+            source,
             narrated: false,
         }
     }
@@ -137,7 +145,7 @@ impl fmt::Debug for Rendered<'_> {
 
 impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -157,7 +165,9 @@ impl Diagnostic for Rendered<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help.map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_deref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -166,7 +176,7 @@ impl Diagnostic for Rendered<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let primary = &self.span;
-        let text = self.source.0.text.as_bytes();
+        let text = self.source.text.as_bytes();
         // The narrated report gives a line break no column, and would say
         // "columns 10 to 9" of a span that is only a line's break: it is
         // told of the span without the break it ends with. (The graphical
@@ -180,7 +190,7 @@ impl Diagnostic for Rendered<'_> {
             (start, end - start)
         };
         let mut labels = vec![LabeledSpan::new_primary_with_span(
-            self.label.map(str::to_string),
+            self.label.as_deref().map(str::to_string),
             shown(primary),
         )];
         for label in self.labels {
@@ -188,7 +198,7 @@ impl Diagnostic for Rendered<'_> {
             // in the message instead.
             if label.span.file == primary.file {
                 labels.push(LabeledSpan::new_with_span(
-                    Some(label.message.clone()),
+                    Some(printable::text(&label.message).into_owned()),
                     shown(&label.span),
                 ));
             }
@@ -207,23 +217,47 @@ pub fn render(report: &Report, style: Style) -> String {
         Style::Narrated => None,
     };
     let narrated = NarratableReportHandler::new();
+    // The files shown whose text holds control characters, as copies that
+    // show them (each file is looked at once).
+    let mut shown: HashMap<FileId, String> = HashMap::new();
+    let mut seen: HashSet<FileId> = HashSet::new();
+    let spans = report.findings.iter().map(|f| f.span);
+    for span in spans.chain(report.notices.iter().map(|n| n.span)) {
+        if seen.insert(span.file) {
+            if let Some(file) = report.sources.get(span.file) {
+                if let Cow::Owned(copy) = printable::source(&file.text) {
+                    shown.insert(span.file, copy);
+                }
+            }
+        }
+    }
+    let source = |id: FileId| {
+        let file = report.sources.get(id)?;
+        let text = shown.get(&id).map_or(&*file.text, String::as_str);
+        Some(Indexed { file, text })
+    };
     let findings = report.findings.iter().filter_map(|finding| {
-        let file = report.sources.get(finding.span.file)?;
         let name = report.meta(finding.code).map_or("", |m| m.name);
-        Some((finding.code, Rendered::finding(finding, name, file)))
+        Some((
+            finding.code,
+            Rendered::finding(finding, name, source(finding.span.file)?),
+        ))
     });
     let notices = report.notices.iter().filter_map(|notice| {
-        let file = report.sources.get(notice.span.file)?;
-        Some((NOTICE_KIND, Rendered::notice(notice, file)))
+        Some((
+            NOTICE_KIND,
+            Rendered::notice(notice, source(notice.span.file)?),
+        ))
     });
     for (code, mut diagnostic) in findings.chain(notices) {
         diagnostic.narrated = graphical.is_none();
-        let file = diagnostic.source.0;
+        let file = diagnostic.source.file;
         let pos = file.line_col(diagnostic.span.start);
+        let display = printable::line(&file.display);
         if style == Style::Narrated {
             out.push_str(&format!(
                 "{}:{}:{}: {} {}\n",
-                file.display,
+                display,
                 pos.line,
                 pos.column,
                 diagnostic.level.as_str(),
@@ -232,7 +266,7 @@ pub fn render(report: &Report, style: Style) -> String {
         }
         let rendered = match &graphical {
             Some(handler) => {
-                out.push_str(&format!("{}:{}:{}\n", file.display, pos.line, pos.column));
+                out.push_str(&format!("{}:{}:{}\n", display, pos.line, pos.column));
                 handler.render_report(&mut out, &diagnostic)
             }
             None => narrated.render_report(&mut out, &diagnostic),

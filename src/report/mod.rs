@@ -5,6 +5,7 @@ pub mod github;
 pub mod graph;
 pub mod human;
 pub mod json;
+pub mod printable;
 pub mod sarif;
 
 use crate::finding::{Finding, Notice, RuleMeta};
