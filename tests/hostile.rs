@@ -665,7 +665,7 @@ fn control_characters_from_scanned_files_are_shown_not_sent() {
     // snippet shows, and a C1 control (CSI).
     std::fs::write(
         dir.path().join("main.tf"),
-        "resource \"aws_eks_cluster\" \"c\" { # \u{1b}]52;c;cHduZWQ=\u{7}\r\u{9b}2J\n  role_arn = \"a\"\n  vpc_config { subnet_ids = [\"a\"] }\n}\n",
+        "resource \"aws_eks_cluster\" \"c\" { # \u{1b}]52;c;cHduZWQ=\u{7}\r\u{9b}2J\u{202e}\n  role_arn = \"a\"\n  vpc_config { subnet_ids = [\"a\"] }\n}\n",
     )
     .unwrap();
     // A file name with an escape sequence, for a parse error and for a
@@ -692,7 +692,11 @@ fn control_characters_from_scanned_files_are_shown_not_sent() {
             let raw = text
                 .char_indices()
                 .find(|&(i, c)| {
-                    c.is_control() && c != '\n' && c != '\t' && !text[i..].starts_with("\r\n")
+                    let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+                    bidi || c.is_control()
+                        && c != '\n'
+                        && c != '\t'
+                        && !text[i..].starts_with("\r\n")
                 })
                 .map(|(i, _)| &text[i.saturating_sub(20)..]);
             assert!(raw.is_none(), "{what}: a control character sent: {raw:?}");
@@ -713,7 +717,10 @@ fn control_characters_from_scanned_files_are_shown_not_sent() {
     let text = String::from_utf8_lossy(&human.stdout);
     // The snippet shows the line with stand-ins of the same length, so the
     // columns of what follows stay right.
-    assert!(text.contains("# ?]52;c;cHduZWQ=??\u{bf}2J"), "{text}");
+    assert!(
+        text.contains("# ?]52;c;cHduZWQ=??\u{bf}2J\u{fffd}"),
+        "{text}"
+    );
     let out = run(dir.path(), &["graph", "."]);
     sent("graph", &out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("C\u{241b}]0;pwned"));

@@ -11,17 +11,25 @@
 
 use std::borrow::Cow;
 
+/// The bidirectional embeddings, overrides and isolates: they reorder how
+/// the rest of a line is drawn, so that a line can show other text than it
+/// holds ("Trojan Source", CVE-2021-42574).
+fn bidi(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Whether `c` is shown as something else: Unicode's control characters
 /// (C0, DEL, C1), but for the tab and, where `lines` allows them, the line
-/// break. A carriage return before a line break is dropped by [`text`]
-/// rather than shown.
+/// break; and the bidirectional controls. A carriage return before a line
+/// break is dropped by [`text`] rather than shown.
 fn replaced(c: char, lines: bool) -> bool {
-    c.is_control() && c != '\t' && !(lines && c == '\n')
+    (c.is_control() && c != '\t' && !(lines && c == '\n')) || bidi(c)
 }
 
 /// The visible stand-in for a control character: its Unicode control
 /// picture (`␛` for ESC, `␍` for a carriage return), `␡` for DEL, and the
-/// replacement character for the C1 controls, which have no picture.
+/// replacement character for the C1 controls and the bidirectional ones,
+/// which have no picture.
 fn picture(c: char) -> char {
     match c as u32 {
         n @ 0..=0x1F => char::from_u32(0x2400 + n).unwrap_or(char::REPLACEMENT_CHARACTER),
@@ -61,7 +69,8 @@ pub fn line(s: &str) -> Cow<'_, str> {
 /// Source text for a snippet, with the same length in bytes and characters,
 /// so that spans and line numbers into the original still fit: a one-byte
 /// control character (C0 but for the tab, the line break and a carriage
-/// return before one; DEL) becomes `?`, a two-byte one (C1) `¿`.
+/// return before one; DEL) becomes `?`, a two-byte one (C1) `¿`, and a
+/// bidirectional control (three bytes) the replacement character.
 pub fn source(s: &str) -> Cow<'_, str> {
     let bytes = s.as_bytes();
     let keep = |i: usize, b: u8| match b {
@@ -73,6 +82,7 @@ pub fn source(s: &str) -> Cow<'_, str> {
         (b < 0x20 && !keep(i, b))
             || b == 0x7F
             || (b == 0xC2 && matches!(bytes.get(i + 1), Some(0x80..=0x9F)))
+            || (b == 0xE2 && s.get(i..).and_then(|t| t.chars().next()).is_some_and(bidi))
     };
     if !bytes.iter().enumerate().any(|(i, &b)| hostile(i, b)) {
         return Cow::Borrowed(s);
@@ -82,6 +92,7 @@ pub fn source(s: &str) -> Cow<'_, str> {
         match c as u32 {
             0..=0x1F | 0x7F if !keep(i, c as u8) => out.push('?'),
             0x80..=0x9F => out.push('\u{BF}'),
+            _ if bidi(c) => out.push(char::REPLACEMENT_CHARACTER),
             _ => out.push(c),
         }
     }
@@ -101,20 +112,27 @@ mod tests {
         );
         assert_eq!(text("one\r\ntwo\rthree\tx"), "one\ntwo\u{240d}three\tx");
         assert_eq!(line("a\nNo findings"), "a\u{240a}No findings");
-        assert!(matches!(text("plain, ünïcode\n"), Cow::Borrowed(_)));
+        assert_eq!(line("admin\u{202E}txt.exe"), "admin\u{fffd}txt.exe");
+        assert!(matches!(text("plain, ünïcode — ’\n"), Cow::Borrowed(_)));
         assert!(matches!(line("plain"), Cow::Borrowed(_)));
     }
 
     #[test]
     fn source_keeps_every_offset() {
-        let s = "k: \"\u{1b}[8m\u{9b}\"\r\nv: \u{7f}x\ry\t\u{e9}\n";
+        let s = "k: \"\u{1b}[8m\u{9b}\"\r\nv: \u{7f}x\ry\t\u{e9}\u{2066}\u{2014}\n";
         let out = source(s);
-        assert_eq!(out, "k: \"?[8m\u{bf}\"\r\nv: ?x?y\t\u{e9}\n");
+        assert_eq!(
+            out,
+            "k: \"?[8m\u{bf}\"\r\nv: ?x?y\t\u{e9}\u{fffd}\u{2014}\n"
+        );
         assert_eq!(out.len(), s.len());
         assert_eq!(out.chars().count(), s.chars().count());
         for (a, b) in s.char_indices().zip(out.char_indices()) {
             assert_eq!(a.0, b.0);
         }
-        assert!(matches!(source("a: 1\r\n\tb: \u{e9}\n"), Cow::Borrowed(_)));
+        assert!(matches!(
+            source("a: 1\r\n\tb: \u{e9}\u{2014}\n"),
+            Cow::Borrowed(_)
+        ));
     }
 }
