@@ -10,7 +10,7 @@ use miette::{
 };
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::{printable, Report};
 use crate::finding::{Finding, Label, Level, Notice};
@@ -219,22 +219,24 @@ pub fn render(report: &Report, style: Style) -> String {
     let narrated = NarratableReportHandler::new();
     // The files shown whose text holds control characters, as copies that
     // show them (each file is looked at once).
-    let mut shown: HashMap<FileId, String> = HashMap::new();
-    let mut seen: HashSet<FileId> = HashSet::new();
+    let mut shown: HashMap<FileId, Option<String>> = HashMap::new();
     let spans = report.findings.iter().map(|f| f.span);
     for span in spans.chain(report.notices.iter().map(|n| n.span)) {
-        if seen.insert(span.file) {
-            if let Some(file) = report.sources.get(span.file) {
-                if let Cow::Owned(copy) = printable::source(&file.text) {
-                    shown.insert(span.file, copy);
-                }
+        shown.entry(span.file).or_insert_with(|| {
+            let file = report.sources.get(span.file)?;
+            match printable::source(&file.text) {
+                Cow::Owned(copy) => Some(copy),
+                Cow::Borrowed(_) => None,
             }
-        }
+        });
     }
     let source = |id: FileId| {
         let file = report.sources.get(id)?;
-        let text = shown.get(&id).map_or(&*file.text, String::as_str);
-        Some(Indexed { file, text })
+        let copy = shown.get(&id).and_then(Option::as_deref);
+        Some(Indexed {
+            file,
+            text: copy.unwrap_or(&file.text),
+        })
     };
     let findings = report.findings.iter().filter_map(|finding| {
         let name = report.meta(finding.code).map_or("", |m| m.name);
