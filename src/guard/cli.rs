@@ -178,7 +178,7 @@ fn load_rules_file(
     let text = match crate::discover::read_text(path) {
         Ok(t) => t,
         Err(e) => {
-            let _ = writeln!(stderr, "error: {}: {e}", path.display());
+            error(stderr, &format!("{}: {e}", path.display()));
             return None;
         }
     };
@@ -192,6 +192,12 @@ fn load_rules_file(
             None
         }
     }
+}
+
+/// `error: MESSAGE` on standard error. Messages may quote the data or rules
+/// files, whose control characters are shown, not sent to the terminal.
+fn error(stderr: &mut dyn Write, message: &str) {
+    let _ = writeln!(stderr, "error: {}", printable::text(message));
 }
 
 fn report_load_error(e: &LoadError, stderr: &mut dyn Write) {
@@ -214,14 +220,14 @@ fn validate(a: &ValidateArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
     let rule_paths = match walk(&a.rules, &["guard", "ruleset"]) {
         Ok(p) => p,
         Err(e) => {
-            let _ = writeln!(stderr, "error: {e}");
+            error(stderr, &e.to_string());
             return 5;
         }
     };
     let data_paths = match walk(&a.data, &["yaml", "yml", "json", "jsn", "template", "tf"]) {
         Ok(p) => p,
         Err(e) => {
-            let _ = writeln!(stderr, "error: {e}");
+            error(stderr, &e.to_string());
             return 5;
         }
     };
@@ -306,7 +312,7 @@ fn validate(a: &ValidateArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
         match r {
             Ok(mut e) => evaluated.append(&mut e),
             Err(e) => {
-                let _ = writeln!(stderr, "error: {e}");
+                error(stderr, &e.to_string());
                 return 5;
             }
         }
@@ -601,7 +607,7 @@ fn run_tests(
     let cases = match read_tests(tests_path) {
         Ok(c) => c,
         Err(e) => {
-            let _ = writeln!(stderr, "error: {e}");
+            error(stderr, &e.to_string());
             return 1;
         }
     };
@@ -667,7 +673,7 @@ fn test(a: &TestArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
             let pairs = match pairs_in(d) {
                 Ok(p) => p,
                 Err(e) => {
-                    let _ = writeln!(stderr, "error: {e}");
+                    error(stderr, &e.to_string());
                     return 1;
                 }
             };
@@ -734,7 +740,7 @@ fn parse_tree(a: &ParseTreeArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
     let text = match crate::discover::read_text(&a.rules) {
         Ok(t) => t,
         Err(e) => {
-            let _ = writeln!(stderr, "error: {}: {e}", a.rules.display());
+            error(stderr, &format!("{}: {e}", a.rules.display()));
             return 1;
         }
     };
