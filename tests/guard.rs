@@ -899,6 +899,47 @@ fn a_user_rule_without_header_is_named_by_its_rule() {
     assert!(err.contains("bad.guard:1:6"), "{err}");
 }
 
+/// A header the tool does not understand (a typo in a key, an unknown level
+/// or input) would run the rule other than its author meant, at another
+/// level or on other documents, without a word: it stops the run and points
+/// at the value, in `check` and in `guard validate`.
+#[test]
+fn a_header_that_is_not_understood_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = common::testdata("guard/model/ssh.yaml");
+    for (header, at, what) in [
+        ("level = fatal", "1:24", "unknown level `fatal`"),
+        ("inptu = model", "1:16", "unknown header key `inptu`"),
+        (
+            "security-severity = high",
+            "1:36",
+            "security-severity `high` is not a number",
+        ),
+    ] {
+        let rule = write(
+            dir.path(),
+            "typo.guard",
+            &format!("# eks-sg-lint: {header}\nrule r {{ Resources exists }}\n"),
+        );
+        let (code, out, err) = run(&["check", "--rules", &rule, data.to_str().unwrap()]);
+        assert_eq!(code, 2, "{header}: {out}{err}");
+        assert!(
+            err.contains(&format!("typo.guard:{at}: {what}")),
+            "{header}: {err}"
+        );
+        let (code, _, err) = run(&[
+            "guard",
+            "validate",
+            "-r",
+            &rule,
+            "-d",
+            data.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 5, "{header}: {err}");
+        assert!(err.contains(what), "{header}: {err}");
+    }
+}
+
 // ----- the built-in rules ---------------------------------------------------
 
 #[test]

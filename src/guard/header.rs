@@ -59,8 +59,9 @@ pub struct Header {
     pub doc: Option<String>,
     pub formats: Vec<String>,
     pub security_severity: Option<String>,
-    /// Keys or values the header did not understand.
-    pub problems: Vec<String>,
+    /// Keys or values the header did not understand: the byte range of
+    /// the value (or of the directive) in the file, and what is wrong.
+    pub problems: Vec<(std::ops::Range<usize>, String)>,
 }
 
 const PREFIX: &str = "eks-sg-lint:";
@@ -69,6 +70,11 @@ const PREFIX: &str = "eks-sg-lint:";
 pub fn parse(text: &str) -> Header {
     let mut h = Header::default();
     let mut doc: Option<Vec<String>> = None;
+    // Where `part` (a slice of `text`) lies in it.
+    let at = |part: &str| {
+        let start = part.as_ptr() as usize - text.as_ptr() as usize;
+        start..start + part.len()
+    };
     for line in text.lines() {
         let t = line.trim_start();
         let Some(comment) = t.strip_prefix('#') else {
@@ -84,22 +90,33 @@ pub fn parse(text: &str) -> Header {
                 doc = Some(Vec::new());
                 continue;
             }
-            let Some((key, value)) = directive.split_once('=') else {
-                h.problems
-                    .push(format!("`{directive}` is not `key = value`"));
+            let Some((key, raw)) = directive.split_once('=') else {
+                h.problems.push((
+                    at(directive),
+                    format!("`{directive}` is not `key = value` (nor `doc`)"),
+                ));
                 continue;
             };
-            let value = value.trim().to_string();
+            let span = at(raw.trim());
+            let value = raw.trim().to_string();
             match key.trim() {
                 "input" => match InputKind::parse(&value) {
                     Some(k) => h.input = k,
-                    None => h.problems.push(format!("unknown input `{value}`")),
+                    None => h.problems.push((
+                        span,
+                        format!(
+                            "unknown input `{value}`: cloudformation, model, terraform, eksctl or plan"
+                        ),
+                    )),
                 },
                 "code" => h.code = Some(value),
                 "name" => h.name = Some(value),
                 "level" => match Level::parse(&value) {
                     Some(l) => h.level = Some(l),
-                    None => h.problems.push(format!("unknown level `{value}`")),
+                    None => h.problems.push((
+                        span,
+                        format!("unknown level `{value}`: error, warning or note"),
+                    )),
                 },
                 "summary" => h.summary = Some(value),
                 "formats" => {
@@ -109,8 +126,20 @@ pub fn parse(text: &str) -> Header {
                         .filter(|s| !s.is_empty())
                         .collect()
                 }
-                "security-severity" => h.security_severity = Some(value),
-                other => h.problems.push(format!("unknown header key `{other}`")),
+                // GitHub code scanning reads it as a number from 0.0 to 10.0.
+                "security-severity" => match value.parse::<f64>() {
+                    Ok(n) if (0.0..=10.0).contains(&n) => h.security_severity = Some(value),
+                    _ => h.problems.push((
+                        span,
+                        format!("security-severity `{value}` is not a number from 0.0 to 10.0"),
+                    )),
+                },
+                other => h.problems.push((
+                    at(key.trim()),
+                    format!(
+                        "unknown header key `{other}`: input, code, name, level, summary, formats, security-severity or doc"
+                    ),
+                )),
             }
             continue;
         }
@@ -197,6 +226,37 @@ mod tests {
         assert_eq!(h.level, Some(Level::Error));
         assert_eq!(h.doc.as_deref(), Some("## What it checks\nThings.\n"));
         assert!(h.problems.is_empty());
+    }
+
+    #[test]
+    fn problems_point_at_what_is_not_understood() {
+        let text = "# eks-sg-lint: level = fatal\n# eks-sg-lint: inptu = model\n# eks-sg-lint: security-severity = high\n# eks-sg-lint: security-severity = 11\n# eks-sg-lint: input = terrafrom\n# eks-sg-lint: docs\nrule a { this exists }\n";
+        let h = parse(text);
+        let found: Vec<(&str, &str)> = h
+            .problems
+            .iter()
+            .map(|(range, message)| (&text[range.clone()], message.split(':').next().unwrap()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("fatal", "unknown level `fatal`"),
+                ("inptu", "unknown header key `inptu`"),
+                (
+                    "high",
+                    "security-severity `high` is not a number from 0.0 to 10.0"
+                ),
+                (
+                    "11",
+                    "security-severity `11` is not a number from 0.0 to 10.0"
+                ),
+                ("terrafrom", "unknown input `terrafrom`"),
+                ("docs", "`docs` is not `key = value` (nor `doc`)"),
+            ]
+        );
+        // What was not understood is left at its default.
+        assert_eq!((h.level, h.input), (None, InputKind::CloudFormation));
+        assert_eq!(h.security_severity, None);
     }
 
     #[test]

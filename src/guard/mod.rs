@@ -112,6 +112,20 @@ pub fn load_text(path: &std::path::Path, text: &str) -> Result<LoadedRules, Load
         error,
     })?;
     let header = header::parse(text);
+    // A header the tool does not understand would run the rules other than
+    // their author meant (on other documents, at another level): an error,
+    // as an unknown key in the config is.
+    if let Some((range, message)) = header.problems.first() {
+        return Err(LoadError {
+            path: path.to_path_buf(),
+            text: text.to_string(),
+            error: parser::SyntaxError {
+                offset: range.start,
+                len: range.len(),
+                message: message.clone(),
+            },
+        });
+    }
     let mut names: Vec<String> = Vec::new();
     for r in &file.rules {
         if !names.contains(&r.name) {
