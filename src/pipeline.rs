@@ -549,11 +549,42 @@ pub fn scan_showing_progress(
     findings.extend(rule_findings);
     findings.extend(document_findings.merge(model_findings));
     findings.retain(|f| selection.is_selected(f.code));
-    let comment_files: Vec<FileId> = meta
+    let mut comment_kinds: Vec<(FileId, Candidate)> = meta
         .iter()
         .filter(|(_, candidate, _)| *candidate != Candidate::Json)
-        .map(|(id, _, _)| *id)
+        .map(|(id, candidate, _)| (*id, *candidate))
         .collect();
+    comment_kinds.sort_unstable_by_key(|k| k.0);
+    let comment_files: Vec<FileId> = comment_kinds.iter().map(|k| k.0).collect();
+    // Where a file's values lie, so that a `#` inside one is not taken for
+    // a comment: asked only of files that hold a suppression's marker, so
+    // parsing them again costs little.
+    let values = |id: FileId, text: &str| {
+        let Ok(i) = comment_kinds.binary_search_by_key(&id, |k| k.0) else {
+            return Vec::new();
+        };
+        let hcl = match comment_kinds[i].1 {
+            Candidate::Terraform => true,
+            Candidate::TerraformVars => !text
+                .trim_start_matches('\u{feff}')
+                .trim_start()
+                .starts_with('{'),
+            _ => false,
+        };
+        // JSON reads as YAML, with the same spans.
+        let trees = if hcl {
+            syntax::hcl::parse(id, text, limits).map(|tree| vec![tree])
+        } else {
+            syntax::yaml::parse(id, text, limits)
+        };
+        let mut spans: Vec<(u32, u32)> = trees
+            .unwrap_or_default()
+            .iter()
+            .flat_map(syntax::text_spans)
+            .collect();
+        spans.sort_unstable();
+        spans
+    };
     let known: Vec<&str> = rules::metas()
         .into_iter()
         .chain(guard::metas(user_rules))
@@ -565,6 +596,7 @@ pub fn scan_showing_progress(
         &model,
         metadata,
         &comment_files,
+        &values,
         &crate::suppress::Judge {
             files: &judged,
             known: &known,

@@ -1,7 +1,8 @@
 //! Suppressions written in the user's files:
 //! - a comment `# eks-sg-lint: ignore EKS003 <reason>` (YAML, HCL; `//` in
 //!   HCL too) on the finding's line, on the line above it, or on (or above)
-//!   the first line of the resource the finding is about;
+//!   the first line of the resource the finding is about; the marker inside
+//!   a value (a quoted string, a block scalar, a heredoc) is no comment;
 //! - CloudFormation `Metadata: { eks-sg-lint: { ignore: [EKS003] } }` on a
 //!   resource (JSON too), optionally with `reason:`; items may also be maps
 //!   `{code: EKS003, reason: ...}`.
@@ -29,21 +30,36 @@ pub struct Directive {
     pub span: Span,
 }
 
-/// Reads comment directives from a YAML/HCL file.
-pub fn comment_directives(file: FileId, text: &str) -> Vec<Directive> {
+/// Reads comment directives from a YAML/HCL file. `values` are the sorted
+/// byte ranges of its text values ([`crate::syntax::text_spans`]): a `#` or
+/// `//` inside one (a quoted string, a block scalar or heredoc, a YAML
+/// plain scalar such as `a // b`) starts no comment.
+pub fn comment_directives(file: FileId, text: &str, values: &[(u32, u32)]) -> Vec<Directive> {
+    let in_value = |at: usize| {
+        let at = u32::try_from(at).unwrap_or(u32::MAX);
+        // The ranges are of leaves, so they do not overlap: only the last
+        // one that starts at or before `at` can hold it.
+        let i = values.partition_point(|&(start, _)| start <= at);
+        i > 0 && at < values[i - 1].1
+    };
     let mut out = Vec::new();
     let mut offset = 0usize;
     for (i, line) in text.split_inclusive('\n').enumerate() {
         let start = offset;
         offset += line.len();
-        let Some(at) = line.find(MARKER) else {
+        // The first marker after the first `#` or `//` that is not part of
+        // a value: that one starts the line's comment.
+        let Some((comment_start, at)) = line.match_indices(MARKER).find_map(|(at, _)| {
+            let before = &line[..at];
+            before
+                .match_indices(['#', '/'])
+                .filter(|&(c, m)| m == "#" || before[c..].starts_with("//"))
+                .map(|(c, _)| c)
+                .find(|&c| !in_value(start + c))
+                .map(|c| (c, at))
+        }) else {
             continue;
         };
-        // Only inside a comment: `#` or `//` before the marker.
-        let before = &line[..at];
-        if !(before.contains('#') || before.contains("//")) {
-            continue;
-        }
         let rest = line[at + MARKER.len()..].trim_end_matches(['\r', '\n']);
         let mut codes = Vec::new();
         let mut reason_start = rest.len();
@@ -72,10 +88,6 @@ pub fn comment_directives(file: FileId, text: &str) -> Vec<Directive> {
             .get(reason_start..)
             .map(str::trim)
             .filter(|r| !r.is_empty());
-        let comment_start = before
-            .rfind('#')
-            .or_else(|| before.rfind("//"))
-            .unwrap_or(at);
         out.push(Directive {
             line: u32::try_from(i + 1).unwrap_or(u32::MAX),
             codes,
@@ -157,6 +169,10 @@ fn code_matches(pattern: &str, code: &str) -> bool {
 /// A suppression with, per code, whether it suppressed a finding.
 type Tracked<T> = (T, Vec<bool>);
 
+/// Where a file's text values lie (sorted byte ranges), given its id and
+/// text: see [`comment_directives`].
+pub type ValueSpans<'a> = dyn Fn(FileId, &str) -> Vec<(u32, u32)> + Sync + 'a;
+
 /// Which suppressions can be judged unused, and how.
 pub struct Judge<'a> {
     /// Files whose suppressions are judged: those analyzed and reported on
@@ -181,6 +197,7 @@ pub fn apply<'a>(
     model: &'a Model,
     metadata_ignores: Vec<(FileId, MetadataIgnore)>,
     comment_files: &[FileId],
+    values: &ValueSpans<'_>,
     judge: &Judge,
 ) -> Vec<Notice> {
     // Each directive with, per code, whether it suppressed a finding; the
@@ -192,7 +209,8 @@ pub fn apply<'a>(
             if !source.text.contains(MARKER) {
                 return None;
             }
-            let directives = comment_directives(file, &source.text)
+            let values = values(file, &source.text);
+            let directives = comment_directives(file, &source.text, &values)
                 .into_iter()
                 .map(|d| {
                     let used = vec![false; d.codes.len()];
@@ -385,7 +403,7 @@ mod tests {
     #[test]
     fn comments_give_codes_and_reason() {
         let text = "a: 1\nb: 2 # eks-sg-lint: ignore EKS003, EKS007 CoreDNS is restricted on purpose\n// eks-sg-lint: ignore eks001\nnot: eks-sg-lint: ignore EKS002\n";
-        let d = comment_directives(FileId(0), text);
+        let d = comment_directives(FileId(0), text, &[]);
         assert_eq!(d.len(), 2);
         assert_eq!(d[0].line, 2);
         assert_eq!(d[0].codes, vec!["EKS003", "EKS007"]);
@@ -396,5 +414,30 @@ mod tests {
         assert_eq!(d[1].line, 3);
         assert_eq!(d[1].codes, vec!["EKS001"]);
         assert_eq!(d[1].reason, None);
+    }
+
+    #[test]
+    fn a_marker_inside_a_value_starts_no_comment() {
+        let text = "a: \"# eks-sg-lint: ignore EKS001\"\nb: \"#\" # eks-sg-lint: ignore EKS002 why\nc: '// x' // eks-sg-lint: ignore EKS003\n";
+        // The quoted values, as the YAML front end spans them.
+        let values = [(3, 33), (37, 40), (77, 83)];
+        for &(start, end) in &values {
+            assert!(matches!(&text[start as usize..end as usize], s if s.ends_with(['"', '\''])));
+        }
+        let d = comment_directives(FileId(0), text, &values);
+        let found: Vec<(u32, &str, &str)> = d
+            .iter()
+            .map(|d| {
+                let span = &text[d.span.start as usize..d.span.end as usize];
+                (d.line, d.codes[0].as_str(), span)
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (2, "EKS002", "# eks-sg-lint: ignore EKS002 why"),
+                (3, "EKS003", "// eks-sg-lint: ignore EKS003"),
+            ]
+        );
     }
 }

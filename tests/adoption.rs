@@ -429,3 +429,51 @@ fn unused_metadata_and_hcl_suppressions_and_unparsed_files() {
     assert_eq!(codes(&out), ["EKS000@4"]);
     assert!(notices(&out).is_empty());
 }
+
+/// The marker inside a value is not a comment: a quoted string, a YAML
+/// block scalar or a Terraform heredoc (a script's own `#` lines) neither
+/// suppresses a finding nor counts as a suppression that suppresses
+/// nothing. A real comment after a value with a `#` in it still does.
+#[test]
+fn the_marker_inside_a_value_is_not_a_suppression() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = copy(FAIL_YAML, &dir.path().join("c.yaml"));
+    let in_values = text.replacen(
+        "      VpcId: vpc-0123456789abcdef0\n",
+        "      VpcId: vpc-0123456789abcdef0\n      Tags:\n        - Key: script\n          Value: |\n            #!/bin/sh\n            # eks-sg-lint: ignore EKS003 in a block scalar\n        - Key: note\n          Value: \"x # eks-sg-lint: ignore EKS003 in a string\"\n",
+        1,
+    );
+    std::fs::write(dir.path().join("c.yaml"), &in_values).unwrap();
+    let out = run_in(
+        dir.path(),
+        &["check", "--format", "json", "--select", "EKS003", "c.yaml"],
+    );
+    assert_eq!(codes(&out), ["EKS003@18", "EKS003@18"], "{in_values}");
+    assert!(notices(&out).is_empty(), "{:?}", notices(&out));
+    // The same line with a real comment after the string.
+    let commented = in_values.replace(
+        "in a string\"\n",
+        "in a string\" # eks-sg-lint: ignore EKS003 a comment\n",
+    );
+    std::fs::write(dir.path().join("c.yaml"), &commented).unwrap();
+    let out = run_in(
+        dir.path(),
+        &["check", "--format", "json", "--select", "EKS003", "c.yaml"],
+    );
+    assert!(codes(&out).is_empty(), "{:?}", codes(&out));
+
+    let tf = dir.path().join("tf");
+    std::fs::create_dir_all(&tf).unwrap();
+    let text = copy(FAIL_TF, &tf.join("main.tf"));
+    let in_values = text.replace(
+        "resource \"aws_security_group\" \"shared\" { # expect: EKS002",
+        "locals {\n  user_data = <<-EOT\n    #!/bin/sh\n    # eks-sg-lint: ignore EKS002 in a heredoc\n  EOT\n  url = \"https://x // eks-sg-lint: ignore EKS002 in a string\"\n}\nresource \"aws_security_group\" \"shared\" {",
+    );
+    std::fs::write(tf.join("main.tf"), &in_values).unwrap();
+    let out = run_in(
+        dir.path(),
+        &["check", "--format", "json", "--select", "EKS002", "tf"],
+    );
+    assert_eq!(codes(&out), ["EKS002@8"], "{in_values}");
+    assert!(notices(&out).is_empty(), "{:?}", notices(&out));
+}

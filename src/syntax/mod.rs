@@ -256,6 +256,39 @@ fn shadowed(entries: &[Entry]) -> Vec<usize> {
     out
 }
 
+/// The byte ranges of the text values under `root` (strings, numbers,
+/// templates and heredocs, expressions kept as text, map keys), sorted: a
+/// `#` or `//` inside one is part of a value, not a comment. Walks with a
+/// stack of its own: deep input must not overflow ours.
+pub fn text_spans(root: &Node) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            Value::Null | Value::Bool(_) => {}
+            Value::Number(_) | Value::String(_) | Value::Template(_) | Value::Expr(_) => {
+                out.push((node.span.start, node.span.end));
+            }
+            Value::Seq(items) => stack.extend(items),
+            Value::Map(entries) => {
+                for e in entries {
+                    out.push((e.key_span.start, e.key_span.end));
+                    stack.push(&e.value);
+                }
+            }
+            Value::Tagged(_, inner) => stack.push(inner),
+            Value::Reference(parts) => stack.extend(parts.iter().filter_map(|p| match p {
+                RefPart::Index(index) => Some(&**index),
+                _ => None,
+            })),
+            Value::Call(call) => stack.extend(&call.1),
+            Value::Conditional(a, b, c) => stack.extend([&**a, &**b, &**c]),
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
 /// Drops, in every map under `node`, the entries whose key comes again later
 /// in the same map: the last one wins, as CloudFormation reads a template.
 /// Walks with a stack of its own: deep input must not overflow ours.
