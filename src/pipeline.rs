@@ -565,10 +565,7 @@ pub fn scan_showing_progress(
         };
         let hcl = match comment_kinds[i].1 {
             Candidate::Terraform => true,
-            Candidate::TerraformVars => !text
-                .trim_start_matches('\u{feff}')
-                .trim_start()
-                .starts_with('{'),
+            Candidate::TerraformVars => !syntax::json::opens_an_object(text),
             _ => false,
         };
         // JSON reads as YAML, with the same spans.
@@ -768,10 +765,7 @@ fn parse_file(
     }
     let is_json = match candidate {
         Candidate::Json => true,
-        Candidate::Template => text
-            .trim_start_matches('\u{feff}')
-            .trim_start()
-            .starts_with('{'),
+        Candidate::Template => syntax::json::opens_an_object(text),
         Candidate::Yaml | Candidate::Terraform | Candidate::TerraformVars => false,
         Candidate::TerraformJson => true,
     };
@@ -783,12 +777,7 @@ fn parse_file(
             };
         }
         // `.tfvars.json` holds JSON: its values are literal.
-        Candidate::TerraformVars
-            if text
-                .trim_start_matches('\u{feff}')
-                .trim_start()
-                .starts_with('{') =>
-        {
+        Candidate::TerraformVars if syntax::json::opens_an_object(text) => {
             return match syntax::json::parse(id, text, limits) {
                 Ok(node) => Parsed::TerraformVars(node),
                 Err(e) => Parsed::Error(e),

@@ -157,12 +157,8 @@ fn parse_data(path: &Path, text: &str) -> Result<Vec<Arc<Val>>, syntax::ParseErr
         let node = syntax::hcl::parse(id, text, limits)?;
         return Ok(vec![super::inputs::terraform_module(&[(id, &node)])]);
     }
-    let is_json = matches!(ext, "json" | "jsn")
-        || (ext == "template"
-            && text
-                .trim_start_matches('\u{feff}')
-                .trim_start()
-                .starts_with('{'));
+    let is_json =
+        matches!(ext, "json" | "jsn") || (ext == "template" && syntax::json::opens_an_object(text));
     let nodes: Vec<Node> = if is_json {
         vec![syntax::json::parse(id, text, limits)?]
     } else {

@@ -33,6 +33,13 @@ use crate::source::{FileId, Span};
 
 const BOM: &str = "\u{feff}";
 
+/// Whether `text` opens as a JSON object (after a byte-order mark and
+/// white space): how a file whose name allows JSON or YAML (`.template`,
+/// `.tfvars`) is told to be JSON.
+pub fn opens_an_object(text: &str) -> bool {
+    text.trim_start_matches(BOM).trim_start().starts_with('{')
+}
+
 /// Parses a strict JSON document.
 pub fn parse(file: FileId, text: &str, limits: Limits) -> Result<Node, ParseError> {
     let (cx, body) = checked(file, text, limits)?;
