@@ -443,11 +443,15 @@ fn the_marker_inside_a_value_is_not_a_suppression() {
         "      VpcId: vpc-0123456789abcdef0\n      Tags:\n        - Key: script\n          Value: |\n            #!/bin/sh\n            # eks-sg-lint: ignore EKS003 in a block scalar\n        - Key: note\n          Value: \"x # eks-sg-lint: ignore EKS003 in a string\"\n",
         1,
     );
-    std::fs::write(dir.path().join("c.yaml"), &in_values).unwrap();
-    let out = run_in(
-        dir.path(),
-        &["check", "--format", "json", "--select", "EKS003", "c.yaml"],
-    );
+    // Writes `text` as `file` and checks that file for `code` alone.
+    let check_as = |file: &str, text: &str, code: &str| {
+        std::fs::write(dir.path().join(file), text).unwrap();
+        run_in(
+            dir.path(),
+            &["check", "--format", "json", "--select", code, file],
+        )
+    };
+    let out = check_as("c.yaml", &in_values, "EKS003");
     assert_eq!(codes(&out), ["EKS003@18", "EKS003@18"], "{in_values}");
     assert!(notices(&out).is_empty(), "{:?}", notices(&out));
     // The same line with a real comment after the string.
@@ -455,11 +459,7 @@ fn the_marker_inside_a_value_is_not_a_suppression() {
         "in a string\"\n",
         "in a string\" # eks-sg-lint: ignore EKS003 a comment\n",
     );
-    std::fs::write(dir.path().join("c.yaml"), &commented).unwrap();
-    let out = run_in(
-        dir.path(),
-        &["check", "--format", "json", "--select", "EKS003", "c.yaml"],
-    );
+    let out = check_as("c.yaml", &commented, "EKS003");
     assert!(codes(&out).is_empty(), "{:?}", codes(&out));
 
     let tf = dir.path().join("tf");
@@ -469,11 +469,7 @@ fn the_marker_inside_a_value_is_not_a_suppression() {
         "resource \"aws_security_group\" \"shared\" { # expect: EKS002",
         "locals {\n  user_data = <<-EOT\n    #!/bin/sh\n    # eks-sg-lint: ignore EKS002 in a heredoc\n  EOT\n  url = \"https://x // eks-sg-lint: ignore EKS002 in a string\"\n}\nresource \"aws_security_group\" \"shared\" {",
     );
-    std::fs::write(tf.join("main.tf"), &in_values).unwrap();
-    let out = run_in(
-        dir.path(),
-        &["check", "--format", "json", "--select", "EKS002", "tf"],
-    );
+    let out = check_as("tf/main.tf", &in_values, "EKS002");
     assert_eq!(codes(&out), ["EKS002@8"], "{in_values}");
     assert!(notices(&out).is_empty(), "{:?}", notices(&out));
 }
